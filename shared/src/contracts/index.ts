@@ -1,0 +1,4 @@
+export * from './common';
+export * as order from './order';
+export * as inventory from './inventory';
+export * as billing from './billing';

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { contract } from './common';
+
+// Replies produced by the inventory service.
+
+const OrderRef = z.object({ orderId: z.uuid() });
+const Refusal = OrderRef.extend({ reason: z.string().min(1) });
+
+export const InventoryValidated = contract('domain.inventory.InventoryValidated', OrderRef);
+export const InventoryValidationFailed = contract('domain.inventory.InventoryValidationFailed', Refusal);
+export const InventoryReserved = contract('domain.inventory.InventoryReserved', OrderRef);
+export const InventoryReservationFailed = contract('domain.inventory.InventoryReservationFailed', Refusal);
+export const InventoryReleased = contract(
+  'domain.inventory.InventoryReleased',
+  OrderRef.extend({ releasedQuantity: z.number().int().min(0) }),
+);

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { contract, MoneyString, StockLine } from './common';
+
+// Produced by the order service: its own events, and the saga's commands to other services.
+
+export const OrderItem = z.object({
+  productId: z.uuid(),
+  productName: z.string().optional(),
+  quantity: z.number().int().min(1),
+  price: MoneyString,
+});
+
+export const OrderCreated = contract(
+  'domain.order.OrderCreated',
+  z.object({ orderId: z.uuid(), userId: z.uuid(), items: z.array(OrderItem).min(1), totalAmount: MoneyString }),
+);
+export const OrderCompleted = contract(
+  'domain.order.OrderCompleted',
+  z.object({ orderId: z.uuid(), userId: z.uuid(), totalAmount: MoneyString }),
+);
+export const OrderFailed = contract(
+  'domain.order.OrderFailed',
+  z.object({ orderId: z.uuid(), userId: z.uuid(), reason: z.string() }),
+);
+
+export const ValidateInventory = contract(
+  'domain.order.ValidateInventory',
+  z.object({ orderId: z.uuid(), items: z.array(StockLine).min(1) }),
+);
+export const ReserveInventory = contract(
+  'domain.order.ReserveInventory',
+  z.object({ orderId: z.uuid(), items: z.array(StockLine).min(1) }),
+);
+export const ReleaseInventory = contract('domain.order.ReleaseInventory', z.object({ orderId: z.uuid() }));
+export const ProcessPayment = contract(
+  'domain.order.ProcessPayment',
+  z.object({ orderId: z.uuid(), userId: z.uuid(), amount: MoneyString }),
+);
+export const RefundPayment = contract('domain.order.RefundPayment', z.object({ orderId: z.uuid() }));

@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from '../logging';
+import { errorHandler, notFoundRoute } from './problem';
+
+export interface HealthCheck {
+  name: string;
+  healthy(): boolean | Promise<boolean>;
+}
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An express app with JSON bodies (bounded size), `GET /health`, the service's routes, and one error handler last. */
+export function createApp(options: {
+  routes: (app: Express) => void;
+  health: HealthCheck[];
+  logger: Logger;
+  bodyLimit?: string;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
+  app.get('/health', healthRoute(options.health));
+  options.routes(app);
+  app.use(notFoundRoute);
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+function healthRoute(checks: HealthCheck[]): RequestHandler {
+  return async (_req, res) => {
+    const results = await Promise.all(
+      checks.map(async (check) => [check.name, await Promise.resolve(check.healthy()).catch(() => false)] as const),
+    );
+    const healthy = results.every(([, ok]) => ok);
+    res.status(healthy ? 200 : 503).json({
+      status: healthy ? 'up' : 'down',
+      checks: Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'up' : 'down'])),
+    });
+  };
+}
+
+/** Listens on `port` (0 picks a free one) and resolves with the address it got. */
+export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<HttpServer> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,100 @@
+import { connect, type ChannelModel } from 'amqplib';
+import type { Logger } from '../logging';
+import { redactUrl } from '../db/ensureDatabase';
+
+type SetupStep = (connection: ChannelModel) => Promise<void>;
+
+export interface AmqpClientOptions {
+  url: string;
+  name: string;
+  logger: Logger;
+  /** Longest pause between reconnection attempts. */
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * One broker connection per process that heals itself: when the connection drops,
+ * it reconnects with backoff and runs every registered setup step again
+ * (topology, publisher channel, consumers), so callers never hold a dead channel.
+ */
+export class AmqpClient {
+  private connection: ChannelModel | undefined;
+  private readonly setupSteps: SetupStep[] = [];
+  private closing = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: AmqpClientOptions) {}
+
+  get isConnected(): boolean {
+    return this.connection !== undefined;
+  }
+
+  /** Connects once; fails with a message naming the URL when the broker cannot be reached. */
+  async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      throw new Error(
+        `Cannot reach RabbitMQ at ${redactUrl(this.options.url)} (${(error as Error).message}); set AMQP_URL to point elsewhere`,
+      );
+    }
+  }
+
+  /** Registers a step that runs now if connected, and again after every reconnect. */
+  async onConnected(step: SetupStep): Promise<void> {
+    this.setupSteps.push(step);
+    if (this.connection) await step(this.connection);
+  }
+
+  current(): ChannelModel {
+    if (!this.connection) throw new Error('broker connection is down');
+    return this.connection;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+
+  private async open(): Promise<void> {
+    const connection = await connect(this.options.url, {
+      noDelay: true,
+      clientProperties: { connection_name: this.options.name },
+    });
+    connection.on('error', (error: Error) => this.options.logger.warn({ err: error }, 'broker connection error'));
+    connection.on('close', () => this.lost(connection));
+    this.connection = connection;
+    try {
+      for (const step of this.setupSteps) await step(connection);
+    } catch (error) {
+      this.connection = undefined;
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private lost(connection: ChannelModel): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    if (this.closing) return;
+    this.options.logger.warn('broker connection lost; reconnecting');
+    this.scheduleReconnect(1);
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    const max = this.options.maxReconnectDelayMs ?? 5000;
+    const delay = Math.min(max, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.open().then(
+        () => this.options.logger.info({ attempt }, 'broker connection restored'),
+        (error: Error) => {
+          this.options.logger.warn({ err: error, attempt }, 'broker reconnect failed');
+          if (!this.closing) this.scheduleReconnect(attempt + 1);
+        },
+      );
+    }, delay);
+  }
+}

@@ -1,0 +1,30 @@
+import type { BodyOf, Contract } from '../contracts/common';
+import type { Transaction } from '../db/database';
+import type { Logger } from '../logging';
+import type { Runtime } from '../runtime';
+import type { Envelope } from './envelope';
+import type { OutgoingMessage } from './outbox';
+
+export interface HandlerContext<Body> {
+  /** The transaction the inbox row was written on; write every effect on it. */
+  tx: Transaction;
+  body: Body;
+  envelope: Envelope;
+  /** Puts replies in the outbox on `tx`, caused by and correlated with the message being handled. */
+  send(...messages: OutgoingMessage[]): Promise<void>;
+  runtime: Runtime;
+  logger: Logger;
+}
+
+export interface MessageHandler<C extends Contract = Contract> {
+  contract: C;
+  handle(context: HandlerContext<BodyOf<C>>): Promise<void>;
+}
+
+/** Declares the handler of one message type. */
+export function handler<C extends Contract>(
+  contract: C,
+  handle: (context: HandlerContext<BodyOf<C>>) => Promise<void>,
+): MessageHandler<C> {
+  return { contract, handle };
+}

@@ -1,0 +1,81 @@
+import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Contract, BodyOf } from '../contracts/common';
+import type { Executor } from '../db/database';
+import type { Runtime } from '../runtime';
+import type { Envelope } from './envelope';
+
+/**
+ * The transactional outbox. Column names follow Debezium's outbox event router
+ * (id, aggregatetype, aggregateid, type, payload) so a deployment can drain it with
+ * Debezium instead of the built-in relay. `seq` keeps publication in insertion order.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    aggregatetype: text('aggregatetype').notNull(),
+    aggregateid: text('aggregateid').notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    headers: jsonb('headers').$type<Envelope>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [index('outbox_seq_idx').on(table.seq)],
+);
+
+export interface OutgoingMessage<C extends Contract = Contract> {
+  contract: C;
+  body: BodyOf<C>;
+  aggregateType: string;
+  aggregateId: string;
+}
+
+/** Where a message comes from: the sending service and the message (if any) being handled. */
+export interface SendContext {
+  source: string;
+  correlationId: string;
+  causationId: string | null;
+  conversationId: string;
+  runtime: Runtime;
+}
+
+export function message<C extends Contract>(
+  contract: C,
+  body: BodyOf<C>,
+  aggregate: { type: string; id: string },
+): OutgoingMessage<C> {
+  return { contract, body, aggregateType: aggregate.type, aggregateId: aggregate.id };
+}
+
+/**
+ * Writes messages to the outbox on the caller's transaction: they are published if,
+ * and only if, that transaction commits. Bodies are checked against their contract
+ * here so a bug in a producer fails its own transaction instead of poisoning a consumer.
+ */
+export async function enqueue(executor: Executor, context: SendContext, messages: OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const now = context.runtime.now();
+  const rows = messages.map((outgoing) => {
+    const payload = outgoing.contract.schema.parse(outgoing.body);
+    const headers: Envelope = {
+      messageId: context.runtime.newId(),
+      messageType: outgoing.contract.messageType,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      conversationId: context.conversationId,
+      sentAt: now.toISOString(),
+      source: context.source,
+    };
+    return {
+      id: headers.messageId,
+      aggregatetype: outgoing.aggregateType,
+      aggregateid: outgoing.aggregateId,
+      type: headers.messageType,
+      payload,
+      headers,
+      createdAt: now,
+    };
+  });
+  await executor.insert(outbox).values(rows);
+}

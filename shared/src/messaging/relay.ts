@@ -1,0 +1,161 @@
+import type { ConfirmChannel } from 'amqplib';
+import type { Sql } from 'postgres';
+import type { Logger } from '../logging';
+import type { AmqpClient } from './amqp';
+import { toPublishOptions, type Envelope } from './envelope';
+import type { Topology } from './topology';
+
+export const OUTBOX_CHANNEL = 'outbox';
+
+export interface RelayOptions {
+  sql: Sql;
+  amqp: AmqpClient;
+  topology: Topology;
+  logger: Logger;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a missed notification, a relay started late). */
+  pollIntervalMs?: number;
+  /** An unconfirmed batch is treated as not published: its rows stay and go out again. */
+  confirmTimeoutMs?: number;
+  /** Fault injection for tests: runs after the broker confirmed a batch, before its rows are deleted. */
+  afterPublish?: (messageIds: string[]) => void | Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  payload: unknown;
+  headers: Envelope;
+}
+
+/**
+ * Publishes committed outbox rows. Each batch is locked with FOR UPDATE SKIP LOCKED
+ * (so relays sharing an outbox take disjoint rows), published on a confirm channel,
+ * and deleted in the same transaction only after the broker confirmed it. A crash
+ * anywhere before the commit leaves the rows to be published again: at-least-once,
+ * with consumers' inboxes removing the duplicates.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private channel: ConfirmChannel | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private pendingWake = false;
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 200;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    const listening = await this.options.sql.listen(OUTBOX_CHANNEL, () => this.notify(), () => this.notify());
+    this.unlisten = listening.unlisten;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+    await this.unlisten?.().catch(() => undefined);
+    await this.channel?.close().catch(() => undefined);
+    this.channel = undefined;
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  async drainOnce(): Promise<number> {
+    return this.options.sql.begin(async (tx) => {
+      const rows = await tx<OutboxRow[]>`
+        select id, type, payload, headers from outbox
+        order by seq limit ${this.batchSize}
+        for update skip locked`;
+      if (rows.length === 0) return 0;
+      await this.publish(rows);
+      const ids = rows.map((row) => row.id);
+      await this.options.afterPublish?.(ids);
+      await tx`delete from outbox where id in ${tx(ids)}`;
+      return rows.length;
+    });
+  }
+
+  private notify(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.options.logger.warn({ err: error, failures }, 'outbox relay batch failed; rows stay for the next try');
+        await this.sleep(Math.min(5000, 100 * 2 ** failures));
+        continue;
+      }
+      if (published < this.batchSize) await this.sleep(this.options.pollIntervalMs ?? 1000);
+    }
+  }
+
+  /** Waits for a NOTIFY, the poll interval, or stop(), whichever comes first. */
+  private async sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+    this.pendingWake = false;
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    const channel = await this.confirmChannel();
+    for (const row of rows) {
+      const body = Buffer.from(JSON.stringify(row.payload));
+      const accepted = channel.publish(this.options.topology.exchange, row.type, body, toPublishOptions(row.headers));
+      if (!accepted) await new Promise((resolve) => channel.once('drain', resolve));
+    }
+    await this.awaitConfirms(channel);
+  }
+
+  private async awaitConfirms(channel: ConfirmChannel): Promise<void> {
+    const timeoutMs = this.options.confirmTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no publisher confirm within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([channel.waitForConfirms(), timeout]);
+    } catch (error) {
+      // The channel's confirm state is unknown now; start the next batch on a fresh one.
+      this.channel = undefined;
+      channel.close().catch(() => undefined);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async confirmChannel(): Promise<ConfirmChannel> {
+    if (this.channel) return this.channel;
+    const channel = await this.options.amqp.current().createConfirmChannel();
+    channel.on('error', (error: Error) => this.options.logger.warn({ err: error }, 'relay channel error'));
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = undefined;
+    });
+    this.channel = channel;
+    return channel;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Express } from 'express';
+import { openDatabase, type DatabaseHandle } from './db/database';
+import { ensureDatabase, redactUrl } from './db/ensureDatabase';
+import { applyMigrations } from './db/migrate';
+import { createApp, listen } from './http/server';
+import { createLogger, type Logger } from './logging';
+import { AmqpClient } from './messaging/amqp';
+import { Consumer } from './messaging/consumer';
+import type { MessageHandler } from './messaging/handler';
+import { OutboxRelay } from './messaging/relay';
+import { topology, type Topology } from './messaging/topology';
+import { systemRuntime, type Runtime } from './runtime';
+import type { ServiceConfig } from './serviceConfig';
+
+export interface ServiceDeps {
+  database: DatabaseHandle;
+  amqp: AmqpClient;
+  topology: Topology;
+  logger: Logger;
+  runtime: Runtime;
+}
+
+export interface ServiceDefinition {
+  migrationsFolder: string;
+  handlers: readonly MessageHandler[];
+  routes(app: Express, deps: ServiceDeps): void;
+}
+
+export interface RunningService extends ServiceDeps {
+  url: string;
+  consumer: Consumer;
+  relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  runtime?: Runtime;
+  logger?: Logger;
+  /** Test hook passed to the relay (see RelayOptions.afterPublish). */
+  afterPublish?: (messageIds: string[]) => void | Promise<void>;
+}
+
+/**
+ * Starts one service: its database (created and migrated if needed), its broker
+ * connection, its outbox relay, its consumer and its HTTP API. Fails within seconds,
+ * naming the URL and the variable to set, when PostgreSQL or RabbitMQ is unreachable.
+ */
+export async function startService(
+  definition: ServiceDefinition,
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(config.service, config.logLevel);
+  const runtime = options.runtime ?? systemRuntime;
+  try {
+    await ensureDatabase(config.databaseUrl);
+  } catch (error) {
+    throw new Error(
+      `Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)} (${(error as Error).message}); set ${config.databaseUrlVariable} to point elsewhere`,
+    );
+  }
+  const database = openDatabase(config.databaseUrl, { max: config.databasePoolSize });
+  const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.service}-service`, logger });
+  const stoppers: Array<() => Promise<void>> = [() => database.close()];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => logger.warn({ err: error }, 'stop failed'));
+  };
+  try {
+    await applyMigrations(database, definition.migrationsFolder);
+    await amqp.start();
+    stoppers.push(() => amqp.close());
+    const topo = topology(config.namespace);
+    const deps: ServiceDeps = { database, amqp, topology: topo, logger, runtime };
+
+    const relay = new OutboxRelay({
+      sql: database.sql,
+      amqp,
+      topology: topo,
+      logger: logger.child({ component: 'relay' }),
+      batchSize: config.relayBatchSize,
+      pollIntervalMs: config.relayPollIntervalMs,
+      afterPublish: options.afterPublish,
+    });
+    await relay.start();
+    stoppers.push(() => relay.stop());
+
+    const consumer = new Consumer({
+      endpoint: config.service,
+      service: config.service,
+      handlers: definition.handlers,
+      db: database.db,
+      amqp,
+      topology: topo,
+      logger: logger.child({ component: 'consumer' }),
+      runtime,
+      prefetch: config.prefetch,
+      maxAttempts: config.handlerAttempts,
+      queueType: config.queueType,
+    });
+    await consumer.start();
+    stoppers.push(() => consumer.stop());
+
+    const app = createApp({
+      logger,
+      routes: (expressApp) => definition.routes(expressApp, deps),
+      health: [
+        { name: 'database', healthy: () => database.sql`select 1`.then(() => true) },
+        { name: 'broker', healthy: () => amqp.isConnected },
+      ],
+    });
+    const server = await listen(app, config.port);
+    stoppers.push(() => server.close());
+    logger.info({ url: server.url }, `${config.service} service listening`);
+    return { ...deps, url: server.url, consumer, relay, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
