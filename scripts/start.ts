@@ -1,0 +1,65 @@
+/**
+ * `npm start`: runs the order, inventory and billing services as three processes
+ * (each with its outbox relay and consumer) and prints their URLs once each answers
+ * GET /health. If one cannot start (PostgreSQL or RabbitMQ unreachable, say), its
+ * reason is printed and everything stops with a non-zero exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadServiceConfig, type ServiceName } from '@saga/shared';
+
+const root = path.resolve(__dirname, '..');
+const services: ServiceName[] = ['order', 'inventory', 'billing'];
+const children = new Map<ServiceName, ChildProcess>();
+let stopping = false;
+
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.values()) child.kill('SIGTERM');
+  const deadline = setTimeout(() => process.exit(code), 10_000);
+  deadline.unref();
+  Promise.all([...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(
+    () => process.exit(code),
+  );
+}
+
+async function waitHealthy(url: string, child: ChildProcess): Promise<boolean> {
+  for (let i = 0; i < 300 && child.exitCode === null; i += 1) {
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const urls = services.map((service) => {
+    const config = loadServiceConfig(service);
+    return { service, url: `http://127.0.0.1:${config.port}` };
+  });
+  for (const service of services) {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', service, 'src', 'main.ts')], {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+    });
+    children.set(service, child);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(`${service} service exited (${signal ?? `code ${code}`}); stopping the others\n`);
+      stopAll(code || 1);
+    });
+  }
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+  const healthy = await Promise.all(urls.map(({ service, url }) => waitHealthy(url, children.get(service)!)));
+  if (stopping || !healthy.every(Boolean)) return;
+  const lines = urls.map(({ service, url }) => `  ${service.padEnd(9)} ${url}`);
+  process.stdout.write(`\nAll services are up:\n${lines.join('\n')}\nPress Ctrl+C to stop.\n\n`);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.message}\n`);
+  stopAll(1);
+});

@@ -1,0 +1,20 @@
+import { inArray } from 'drizzle-orm';
+import { handler, message } from '@saga/shared';
+import { inventory, order } from '@saga/shared/contracts';
+import { activeReservations, moveStock } from '../db/queries';
+import { reservations } from '../db/schema';
+
+/** Compensation: returns the order's reserved quantity to free stock. Releasing nothing is still a success. */
+export const onReleaseInventory = handler(order.ReleaseInventory, async ({ tx, body, send, runtime }) => {
+  const now = runtime.now();
+  const active = await activeReservations(tx, body.orderId, true);
+  for (const reservation of active) await moveStock(tx, reservation.productId, -reservation.quantity, now);
+  if (active.length > 0) {
+    await tx
+      .update(reservations)
+      .set({ status: 'Released', updatedAt: now })
+      .where(inArray(reservations.id, active.map((r) => r.id)));
+  }
+  const releasedQuantity = active.reduce((sum, r) => sum + r.quantity, 0);
+  await send(message(inventory.InventoryReleased, { orderId: body.orderId, releasedQuantity }, { type: 'order', id: body.orderId }));
+});

@@ -1,0 +1,99 @@
+import { and, desc, eq, lt, or } from 'drizzle-orm';
+import type { Express } from 'express';
+import { z } from 'zod';
+import { badRequest, idParams, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
+import { orderJson } from '../app/orderJson';
+import { placeOrder } from '../app/placeOrder';
+import { orderSagas, orders } from '../db/schema';
+
+const PlaceOrderBody = z.object({
+  userId: z.uuid({ error: 'must be a uuid' }),
+  items: z
+    .array(
+      z.object({
+        productId: z.uuid({ error: 'must be a uuid' }),
+        productName: z.string().max(200).optional(),
+        quantity: z.number().int().min(1).max(1000),
+        price: moneyInput,
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+
+const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+const UserParams = z.object({ userId: z.uuid({ error: 'must be a uuid' }) });
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+});
+
+/** Cursor of a page of a user's orders: the (createdAt, id) of its last order. */
+const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) {
+    throw badRequest('Invalid cursor', [{ field: 'cursor', message: 'not a cursor returned by this API' }]);
+  }
+  return { createdAt, id };
+}
+
+export function orderRoutes(app: Express, { database: { db }, runtime }: ServiceDeps): void {
+  app.post('/api/orders', async (req, res) => {
+    const body = validate(PlaceOrderBody, req.body, 'order');
+    const rawKey = req.get('Idempotency-Key');
+    const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
+    const { order, replayed } = await placeOrder(db, body, key, runtime);
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(202).location(`/api/orders/${order.id}`).json(order);
+  });
+
+  app.get('/api/orders/user/:userId', async (req, res) => {
+    const { userId } = validate(UserParams, req.params, 'path');
+    const { limit, cursor } = validate(PageQuery, req.query, 'query');
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const rows = await db
+      .select()
+      .from(orders)
+      .where(
+        and(
+          eq(orders.userId, userId),
+          after
+            ? or(lt(orders.createdAt, after.createdAt), and(eq(orders.createdAt, after.createdAt), lt(orders.id, after.id)))
+            : undefined,
+        ),
+      )
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    res.json({
+      items: page.map(orderJson),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    });
+  });
+
+  app.get('/api/orders/:id', async (req, res) => {
+    const { id } = validate(idParams, req.params, 'path');
+    const [order] = await db.select().from(orders).where(eq(orders.id, id));
+    if (!order) throw notFound(`Order ${id} does not exist`);
+    res.json(orderJson(order));
+  });
+
+  app.get('/api/orders/:id/saga', async (req, res) => {
+    const { id } = validate(idParams, req.params, 'path');
+    const [saga] = await db.select().from(orderSagas).where(eq(orderSagas.orderId, id));
+    if (!saga) throw notFound(`Order ${id} does not exist`);
+    res.json({
+      id: saga.id,
+      orderId: saga.orderId,
+      status: saga.status,
+      currentStep: saga.currentStep,
+      history: saga.history,
+      createdAt: saga.createdAt.toISOString(),
+      completedAt: saga.completedAt?.toISOString() ?? null,
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { OrderItem } from '../domain/order';
+import type { HistoryEntry } from '../domain/orderSaga.machine';
+
+export { inbox, outbox } from '@saga/shared';
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    status: text('status', { enum: ['Pending', 'Completed', 'Failed'] }).notNull(),
+    items: jsonb('items').$type<OrderItem[]>().notNull(),
+    totalAmount: numeric('total_amount', { precision: 18, scale: 2 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [index('orders_user_created_idx').on(table.userId, table.createdAt.desc(), table.id.desc())],
+);
+
+/** One saga instance per order: its machine snapshot and the columns the API and operators read. */
+export const orderSagas = pgTable(
+  'order_sagas',
+  {
+    id: uuid('id').primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .unique('order_sagas_order_id')
+      .references(() => orders.id),
+    status: text('status').notNull(),
+    currentStep: text('current_step').notNull(),
+    history: jsonb('history').$type<HistoryEntry[]>().notNull(),
+    snapshot: jsonb('snapshot').notNull(),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [index('order_sagas_status_idx').on(table.status)],
+);
+
+/** Idempotency-Key of POST /api/orders: the body's fingerprint and the answer, stored with the order. */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  fingerprint: text('fingerprint').notNull(),
+  orderId: uuid('order_id')
+    .notNull()
+    .references(() => orders.id),
+  response: jsonb('response').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

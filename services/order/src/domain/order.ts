@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { formatMoney, parseMoney } from '@saga/shared/money';
+
+export interface OrderItem {
+  productId: string;
+  productName?: string;
+  quantity: number;
+  /** Unit price as a decimal string. */
+  price: string;
+}
+
+export interface PlaceOrderRequest {
+  userId: string;
+  items: OrderItem[];
+}
+
+/** Sum of price x quantity in integer cents: exact, whatever the prices. */
+export function totalAmount(items: readonly OrderItem[]): string {
+  return formatMoney(items.reduce((sum, item) => sum + parseMoney(item.price) * BigInt(item.quantity), 0n));
+}
+
+/** A stable fingerprint of a request body, so a reused Idempotency-Key with another body is detected. */
+export function fingerprint(request: PlaceOrderRequest): string {
+  const canonical = JSON.stringify({
+    userId: request.userId,
+    items: request.items.map((item) => [item.productId, item.productName ?? null, item.quantity, item.price]),
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,20 @@
+import { handler, type MessageHandler } from '@saga/shared';
+import type { BodyOf, Contract } from '@saga/shared/contracts';
+import type { OrderSagaEvent } from '../domain/orderSaga.machine';
+import { advanceOrderSaga } from '../saga/orderSagaStore';
+
+/** A handler that turns one reply message into one saga event and advances the order's saga with it. */
+export function sagaReply<C extends Contract>(
+  contract: C,
+  toEvent: (body: BodyOf<C>, at: string) => OrderSagaEvent,
+): MessageHandler {
+  return handler(contract, async ({ tx, body, envelope, send, runtime, logger }) => {
+    const now = runtime.now();
+    const result = await advanceOrderSaga(tx, envelope.correlationId, toEvent(body, now.toISOString()), now);
+    if (!result.changed) {
+      logger.info('reply does not apply to the saga in its current state; ignored');
+      return;
+    }
+    await send(...result.messages);
+  }) as MessageHandler;
+}

@@ -1,0 +1,82 @@
+import { eq, sql } from 'drizzle-orm';
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { message, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
+import { orderSagas, orders } from '../db/schema';
+import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
+import { viewSaga } from '../domain/sagaView';
+
+type SagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
+type SagaActions = ReturnType<typeof transition<typeof orderSagaMachine>>[1];
+
+/** The outbox messages a transition asked for, in order. */
+function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
+  return actions
+    .filter((action) => action.type === 'send')
+    .map((action) => {
+      const { contract, body } = action.params as SagaMessage;
+      return message(contract, body, { type: 'order', id: orderId });
+    });
+}
+
+/** Creates the saga row of a new order (on the order's transaction) and returns its first messages. */
+export async function startOrderSaga(
+  tx: Executor,
+  input: OrderSagaInput,
+  runtime: Runtime,
+): Promise<OutgoingMessage[]> {
+  const [snapshot, actions] = initialTransition(orderSagaMachine, input);
+  const view = viewSaga(snapshot);
+  const now = runtime.now();
+  await tx.insert(orderSagas).values({
+    id: runtime.newId(),
+    orderId: input.orderId,
+    status: view.status,
+    currentStep: view.currentStep,
+    history: snapshot.context.history,
+    snapshot: orderSagaMachine.getPersistedSnapshot(snapshot),
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return messagesOf(actions, input.orderId);
+}
+
+export type AdvanceResult = { changed: false } | { changed: true; messages: OutgoingMessage[]; status: string };
+
+/**
+ * Applies one event to an order's saga on the caller's transaction: the row is
+ * locked, the snapshot restored, the transition computed purely, and the new
+ * snapshot, history, status and order status written back. Returns the messages
+ * to enqueue on the same transaction. An event the current state does not expect
+ * (a duplicate or late reply) changes nothing.
+ */
+export async function advanceOrderSaga(
+  tx: Executor,
+  orderId: string,
+  event: OrderSagaEvent,
+  now: Date,
+): Promise<AdvanceResult> {
+  const [row] = await tx.select().from(orderSagas).where(eq(orderSagas.orderId, orderId)).for('update');
+  if (!row) throw new Error(`No saga for order ${orderId}`);
+  const current = orderSagaMachine.resolveState(row.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
+  const [next, actions] = transition(orderSagaMachine, current, event);
+  if (next === current) return { changed: false };
+  const before = viewSaga(current);
+  const after = viewSaga(next as SagaSnapshot);
+  await tx
+    .update(orderSagas)
+    .set({
+      status: after.status,
+      currentStep: after.currentStep,
+      history: next.context.history,
+      snapshot: orderSagaMachine.getPersistedSnapshot(next),
+      version: sql`${orderSagas.version} + 1`,
+      updatedAt: now,
+      completedAt: after.terminal ? now : null,
+    })
+    .where(eq(orderSagas.id, row.id));
+  if (after.orderStatus !== before.orderStatus) {
+    await tx.update(orders).set({ status: after.orderStatus, updatedAt: now }).where(eq(orders.id, orderId));
+  }
+  return { changed: true, messages: messagesOf(actions, orderId), status: after.status };
+}
