@@ -1,22 +1,3 @@
-CREATE TABLE "inbox" (
-	"consumer" text NOT NULL,
-	"message_id" text NOT NULL,
-	"message_type" text NOT NULL,
-	"handled_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "inbox_consumer_message_id_pk" PRIMARY KEY("consumer","message_id")
-);
---> statement-breakpoint
-CREATE TABLE "outbox" (
-	"seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "outbox_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"id" uuid PRIMARY KEY NOT NULL,
-	"aggregatetype" text NOT NULL,
-	"aggregateid" text NOT NULL,
-	"type" text NOT NULL,
-	"payload" jsonb NOT NULL,
-	"headers" jsonb NOT NULL,
-	"created_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE "products" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -41,5 +22,4 @@ CREATE TABLE "reservations" (
 );
 --> statement-breakpoint
 ALTER TABLE "reservations" ADD CONSTRAINT "reservations_product_id_products_id_fk" FOREIGN KEY ("product_id") REFERENCES "public"."products"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "outbox_seq_idx" ON "outbox" USING btree ("seq");--> statement-breakpoint
 CREATE INDEX "reservations_order_idx" ON "reservations" USING btree ("order_id");

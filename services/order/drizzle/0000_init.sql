@@ -6,14 +6,6 @@ CREATE TABLE "idempotency_keys" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "inbox" (
-	"consumer" text NOT NULL,
-	"message_id" text NOT NULL,
-	"message_type" text NOT NULL,
-	"handled_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "inbox_consumer_message_id_pk" PRIMARY KEY("consumer","message_id")
-);
---> statement-breakpoint
 CREATE TABLE "order_sagas" (
 	"id" uuid PRIMARY KEY NOT NULL,
 	"order_id" uuid NOT NULL,
@@ -38,19 +30,7 @@ CREATE TABLE "orders" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE "outbox" (
-	"seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "outbox_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"id" uuid PRIMARY KEY NOT NULL,
-	"aggregatetype" text NOT NULL,
-	"aggregateid" text NOT NULL,
-	"type" text NOT NULL,
-	"payload" jsonb NOT NULL,
-	"headers" jsonb NOT NULL,
-	"created_at" timestamp with time zone NOT NULL
-);
---> statement-breakpoint
 ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "order_sagas" ADD CONSTRAINT "order_sagas_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "order_sagas_status_idx" ON "order_sagas" USING btree ("status");--> statement-breakpoint
-CREATE INDEX "orders_user_created_idx" ON "orders" USING btree ("user_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "outbox_seq_idx" ON "outbox" USING btree ("seq");
+CREATE INDEX "orders_user_created_idx" ON "orders" USING btree ("user_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);

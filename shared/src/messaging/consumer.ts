@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import type { Database } from '../db/database';
@@ -29,13 +30,20 @@ export interface ConsumerOptions {
 
 type Outcome = { ack: 'handled' | 'duplicate' } | Rejection;
 
+/** What became of one delivery, emitted as 'settled' once it is acknowledged (or left for redelivery). */
+export interface Settlement {
+  messageId: unknown;
+  messageType: unknown;
+  result: 'handled' | 'duplicate' | 'rejected' | 'unacknowledged';
+}
+
 /**
  * Consumes an endpoint's queue. Each message is decoded, checked against its
  * contract, and handled in one transaction with its inbox row and its replies;
  * the ack follows the commit. Bad messages go to the error queue, never back to
  * the work queue, so nothing is retried forever and nothing crashes the consumer.
  */
-export class Consumer {
+export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   private readonly handlers: Map<string, MessageHandler>;
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
@@ -43,6 +51,7 @@ export class Consumer {
   private stopped = false;
 
   constructor(private readonly options: ConsumerOptions) {
+    super();
     this.handlers = new Map(options.handlers.map((h) => [h.contract.messageType, h]));
     if (this.handlers.size !== options.handlers.length) {
       throw new Error(`endpoint ${options.endpoint} has two handlers for one message type`);
@@ -93,6 +102,8 @@ export class Consumer {
       correlationId: message.properties.correlationId,
       messageType: message.properties.type,
     });
+    const settle = (result: Settlement['result']) =>
+      this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result });
     try {
       const outcome = await this.process(message, logger);
       if ('reason' in outcome) {
@@ -112,9 +123,11 @@ export class Consumer {
         logger.info('duplicate delivery acknowledged without effect');
       }
       channel.ack(message);
+      settle('reason' in outcome ? 'rejected' : outcome.ack);
     } catch (error) {
       // The channel died or the error queue publish failed: the message was not acked, so the broker redelivers it.
       logger.warn({ err: error }, 'message left unacknowledged for redelivery');
+      settle('unacknowledged');
     }
   }
 

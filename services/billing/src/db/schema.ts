@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export { inbox, outbox } from '@saga/shared';
-
 export const accounts = pgTable(
   'accounts',
   {

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, numeric, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
-export { inbox, outbox } from '@saga/shared';
-
 /** `stock` is free stock; a reservation moves quantity from stock to reserved, a release moves it back. */
 export const products = pgTable(
   'products',

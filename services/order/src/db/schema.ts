@@ -2,8 +2,6 @@ import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from '
 import type { OrderItem } from '../domain/order';
 import type { HistoryEntry } from '../domain/orderSaga.machine';
 
-export { inbox, outbox } from '@saga/shared';
-
 export const orders = pgTable(
   'orders',
   {

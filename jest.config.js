@@ -1,0 +1,18 @@
+// Test tiers by file suffix: *.unit.test.ts (pure, no I/O), *.int.test.ts (real
+// PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP).
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'typescript' }, keepClassNames: true }, module: { type: 'commonjs' } },
+  ],
+};
+const common = { testEnvironment: 'node', transform, roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/test'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'] },
+  ],
+};

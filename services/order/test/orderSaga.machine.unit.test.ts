@@ -1,0 +1,179 @@
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import {
+  orderSagaMachine,
+  type OrderSagaEvent,
+  type OrderSagaInput,
+  type SagaMessage,
+} from '../src/domain/orderSaga.machine';
+import { viewSaga } from '../src/domain/sagaView';
+
+type Snapshot = SnapshotFrom<typeof orderSagaMachine>;
+
+const input: OrderSagaInput = {
+  orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
+  userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
+  items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],
+  totalAmount: '2599.98',
+};
+const at = '2026-11-21T10:00:00.000Z';
+
+const events: Record<OrderSagaEvent['type'], OrderSagaEvent> = {
+  InventoryValidated: { type: 'InventoryValidated', at },
+  InventoryValidationFailed: { type: 'InventoryValidationFailed', at, reason: 'Unknown product: 2d6f0a7b' },
+  InventoryReserved: { type: 'InventoryReserved', at },
+  InventoryReservationFailed: { type: 'InventoryReservationFailed', at, reason: 'Insufficient stock for Laptop' },
+  PaymentProcessed: { type: 'PaymentProcessed', at, amount: '2599.98' },
+  PaymentFailed: { type: 'PaymentFailed', at, reason: 'Insufficient funds: balance 10.00, needed 2599.98' },
+  InventoryReleased: { type: 'InventoryReleased', at, releasedQuantity: 2 },
+  PaymentRefunded: { type: 'PaymentRefunded', at, refundedAmount: '2599.98' },
+};
+
+/** Drives the machine from its start through `path`, persisting and restoring the snapshot between events as the handler does. */
+function reach(...path: OrderSagaEvent['type'][]): Snapshot {
+  let [snapshot] = initialTransition(orderSagaMachine, input);
+  for (const type of path) {
+    const restored = orderSagaMachine.resolveState(JSON.parse(JSON.stringify(orderSagaMachine.getPersistedSnapshot(snapshot))));
+    [snapshot] = transition(orderSagaMachine, restored, events[type]);
+  }
+  return snapshot;
+}
+
+/** A saga that has reserved inventory and charged payment, then must undo both (reached by a deadline later on). */
+function compensatingBoth(): Snapshot {
+  const processing = reach('InventoryValidated', 'InventoryReserved');
+  return orderSagaMachine.resolveState({
+    value: 'Compensating',
+    context: { ...processing.context, compensations: ['ReleaseInventory', 'RefundPayment'], failureReason: 'Timed out' },
+  });
+}
+
+const sent = (actions: ReturnType<typeof transition<typeof orderSagaMachine>>[1]) =>
+  actions.filter((a) => a.type === 'send').map((a) => (a.params as SagaMessage).contract.messageType);
+
+interface Expected {
+  state: string;
+  sends: string[];
+}
+
+const fixtures: Array<{ name: string; snapshot: () => Snapshot; moves: Partial<Record<OrderSagaEvent['type'], Expected>> }> = [
+  {
+    name: 'validating inventory',
+    snapshot: () => reach(),
+    moves: {
+      InventoryValidated: { state: 'ReserveInventory', sends: ['domain.order.ReserveInventory'] },
+      InventoryValidationFailed: { state: 'Failed', sends: ['domain.order.OrderFailed'] },
+    },
+  },
+  {
+    name: 'reserving inventory',
+    snapshot: () => reach('InventoryValidated'),
+    moves: {
+      InventoryReserved: { state: 'ProcessPayment', sends: ['domain.order.ProcessPayment'] },
+      InventoryReservationFailed: { state: 'Failed', sends: ['domain.order.OrderFailed'] },
+    },
+  },
+  {
+    name: 'processing payment',
+    snapshot: () => reach('InventoryValidated', 'InventoryReserved'),
+    moves: {
+      PaymentProcessed: { state: 'Completed', sends: ['domain.order.OrderCompleted'] },
+      PaymentFailed: { state: 'Compensating', sends: ['domain.order.ReleaseInventory'] },
+    },
+  },
+  {
+    name: 'releasing inventory',
+    snapshot: () => reach('InventoryValidated', 'InventoryReserved', 'PaymentFailed'),
+    moves: { InventoryReleased: { state: 'Compensated', sends: ['domain.order.OrderFailed'] } },
+  },
+  {
+    name: 'refunding payment before releasing inventory',
+    snapshot: compensatingBoth,
+    moves: { PaymentRefunded: { state: 'Compensating', sends: ['domain.order.ReleaseInventory'] } },
+  },
+  { name: 'completed', snapshot: () => reach('InventoryValidated', 'InventoryReserved', 'PaymentProcessed'), moves: {} },
+  { name: 'failed', snapshot: () => reach('InventoryValidationFailed'), moves: {} },
+  {
+    name: 'compensated',
+    snapshot: () => reach('InventoryValidated', 'InventoryReserved', 'PaymentFailed', 'InventoryReleased'),
+    moves: {},
+  },
+];
+
+describe('order saga, every state x event', () => {
+  for (const fixture of fixtures) {
+    for (const type of Object.keys(events) as OrderSagaEvent['type'][]) {
+      const expected = fixture.moves[type];
+      if (expected) {
+        it(`when ${fixture.name} and ${type} arrives, it moves to ${expected.state} and sends ${expected.sends.join(', ')}`, () => {
+          const [next, actions] = transition(orderSagaMachine, fixture.snapshot(), events[type]);
+          expect(next.value).toBe(expected.state);
+          expect(sent(actions)).toEqual(expected.sends);
+        });
+      } else {
+        it(`when ${fixture.name} and ${type} arrives (duplicate or late), nothing changes and nothing is sent`, () => {
+          const before = fixture.snapshot();
+          const [next, actions] = transition(orderSagaMachine, before, events[type]);
+          expect(next).toBe(before);
+          expect(actions).toEqual([]);
+        });
+      }
+    }
+  }
+});
+
+describe('order saga outcomes', () => {
+  it('when the saga starts, it sends ValidateInventory with the order lines and shows Started', () => {
+    const [snapshot, actions] = initialTransition(orderSagaMachine, input);
+    expect(sent(actions)).toEqual(['domain.order.ValidateInventory']);
+    expect((actions[0]!.params as SagaMessage).body).toEqual({ orderId: input.orderId, items: input.items });
+    expect(viewSaga(snapshot)).toEqual({ status: 'Started', currentStep: 'ValidateInventory', orderStatus: 'Pending', terminal: false });
+  });
+
+  it('when every step succeeds, the saga and the order end Completed with a history entry per step', () => {
+    const done = reach('InventoryValidated', 'InventoryReserved', 'PaymentProcessed');
+    expect(viewSaga(done)).toEqual({ status: 'Completed', currentStep: 'Completed', orderStatus: 'Completed', terminal: true });
+    expect(done.context.history).toEqual([
+      { step: 'ValidateInventory', status: 'Completed', message: 'Inventory available', timestamp: at },
+      { step: 'ReserveInventory', status: 'Completed', message: 'Inventory reserved', timestamp: at },
+      { step: 'ProcessPayment', status: 'Completed', message: 'Payment processed: 2599.98', timestamp: at },
+    ]);
+  });
+
+  it('when payment is declined, inventory is released and the saga ends Compensated with the order Failed', () => {
+    const compensating = reach('InventoryValidated', 'InventoryReserved', 'PaymentFailed');
+    expect(viewSaga(compensating)).toMatchObject({ status: 'Compensating', currentStep: 'ReleaseInventory', orderStatus: 'Pending' });
+    const done = reach('InventoryValidated', 'InventoryReserved', 'PaymentFailed', 'InventoryReleased');
+    expect(viewSaga(done)).toEqual({ status: 'Compensated', currentStep: 'Compensated', orderStatus: 'Failed', terminal: true });
+    expect(done.context.history.map((h) => `${h.step}:${h.status}:${h.message}`)).toEqual([
+      'ValidateInventory:Completed:Inventory available',
+      'ReserveInventory:Completed:Inventory reserved',
+      'ProcessPayment:Failed:Insufficient funds: balance 10.00, needed 2599.98',
+      'ReleaseInventory:Completed:Inventory released (2 units)',
+    ]);
+  });
+
+  it('when validation fails, the saga ends Failed with nothing to compensate and says why', () => {
+    const [done, actions] = transition(orderSagaMachine, reach(), events.InventoryValidationFailed);
+    expect(viewSaga(done)).toMatchObject({ status: 'Failed', orderStatus: 'Failed' });
+    expect((actions[0]!.params as SagaMessage).body).toMatchObject({ reason: 'Unknown product: 2d6f0a7b' });
+  });
+
+  it('when reservation fails, the saga ends Failed without compensation', () => {
+    const done = reach('InventoryValidated', 'InventoryReservationFailed');
+    expect(viewSaga(done)).toMatchObject({ status: 'Failed', currentStep: 'Failed', orderStatus: 'Failed' });
+    expect(done.context.compensations).toEqual([]);
+  });
+
+  it('compensates in reverse order of the steps that succeeded', () => {
+    const [afterRefund] = transition(orderSagaMachine, compensatingBoth(), events.PaymentRefunded);
+    expect(viewSaga(afterRefund).currentStep).toBe('ReleaseInventory');
+    const [done] = transition(orderSagaMachine, afterRefund, events.InventoryReleased);
+    expect(viewSaga(done).status).toBe('Compensated');
+    expect(done.context.history.map((h) => h.step)).toEqual(['ValidateInventory', 'ReserveInventory', 'RefundPayment', 'ReleaseInventory']);
+  });
+
+  it('asks for the order total as the payment amount', () => {
+    const [, actions] = transition(orderSagaMachine, reach('InventoryValidated'), events.InventoryReserved);
+    expect((actions[0]!.params as SagaMessage).body).toEqual({ orderId: input.orderId, userId: input.userId, amount: '2599.98' });
+  });
+});

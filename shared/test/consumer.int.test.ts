@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { Consumer, type Settlement } from '../src/messaging/consumer';
+import { toPublishOptions } from '../src/messaging/envelope';
+import { ERROR_HEADER } from '../src/messaging/errorQueue';
+import { handler } from '../src/messaging/handler';
+import { message } from '../src/messaging/outbox';
+import { eventually } from '../src/testing';
+import { kernelFixture, Ping, Pong, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
+
+let fx: KernelFixture;
+let consumer: Consumer;
+let failuresLeft = 0;
+let settled: Settlement[] = [];
+const ENDPOINT = 'sink';
+
+const onPing = handler(Ping, async ({ tx, body, envelope, send }) => {
+  await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
+  if (body.n < 0) throw new Error(`ping ${body.n} always fails`);
+  if (failuresLeft > 0) {
+    failuresLeft -= 1;
+    throw new Error('transient failure');
+  }
+  await send(message(Pong, { orderId: body.orderId, n: body.n }, { type: 'order', id: body.orderId }));
+});
+
+beforeAll(async () => {
+  fx = await kernelFixture('consumer');
+  consumer = new Consumer({
+    endpoint: ENDPOINT,
+    service: 'test',
+    handlers: [onPing],
+    db: fx.database.db,
+    amqp: fx.amqp,
+    topology: fx.topology,
+    logger: silentLogger,
+    runtime,
+    maxAttempts: 3,
+  });
+  consumer.on('settled', (settlement) => settled.push(settlement));
+  fx.queues.push(fx.topology.queue(ENDPOINT), fx.topology.errorQueue(ENDPOINT));
+  await consumer.start();
+});
+afterAll(async () => {
+  await consumer.stop();
+  await fx.close();
+});
+beforeEach(async () => {
+  await fx.database.sql`truncate effects, inbox, outbox`;
+  await fx.channel.purgeQueue(fx.topology.errorQueue(ENDPOINT));
+  failuresLeft = 0;
+  settled = [];
+});
+
+function publish(body: unknown, overrides: { messageId?: string; type?: string; toQueue?: boolean } = {}): string {
+  const orderId = randomUUID();
+  const messageId = overrides.messageId ?? randomUUID();
+  const options = toPublishOptions({
+    messageId,
+    messageType: overrides.type ?? Ping.messageType,
+    correlationId: orderId,
+    causationId: null,
+    conversationId: orderId,
+    sentAt: new Date().toISOString(),
+    source: 'test',
+  });
+  const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  if (overrides.toQueue) fx.channel.sendToQueue(fx.topology.queue(ENDPOINT), content, options);
+  else fx.channel.publish(fx.topology.exchange, options.type!, content, options);
+  return messageId;
+}
+
+const effects = async () => (await fx.database.sql`select message_id, n from effects order by n`).map((r) => ({ ...r }));
+const queueDepth = async (queue: string) => (await fx.channel.checkQueue(queue)).messageCount;
+/** Waits until the consumer has acknowledged `count` deliveries, and returns what became of them. */
+const acknowledged = (count: number) =>
+  eventually(() => settled.length >= count && settled.map((s) => s.result), { what: `${count} acknowledged deliveries` });
+
+async function errorMessages(count: number) {
+  const seen: Awaited<ReturnType<typeof takeAll>> = [];
+  await eventually(async () => {
+    seen.push(...(await takeAll(fx.channel, fx.topology.errorQueue(ENDPOINT))));
+    return seen.length >= count;
+  }, { what: `${count} error-queue messages` });
+  return seen;
+}
+
+describe('consumer', () => {
+  it('handles a message in one transaction with its inbox row and its reply', async () => {
+    const messageId = publish({ orderId: randomUUID(), n: 1 });
+    expect(await acknowledged(1)).toEqual(['handled']);
+    expect(await effects()).toEqual([{ message_id: messageId, n: 1 }]);
+    const [reply] = await fx.database.sql`select type, headers from outbox`;
+    expect(reply!.type).toBe('test.kernel.Pong');
+    expect(reply!.headers).toMatchObject({ causationId: messageId, source: 'test' });
+    const inbox = await fx.database.sql`select consumer, message_id from inbox`;
+    expect(inbox.map((r) => ({ ...r }))).toEqual([{ consumer: ENDPOINT, message_id: messageId }]);
+  });
+
+  it('acknowledges a duplicate delivery without a second effect', async () => {
+    const messageId = randomUUID();
+    const body = { orderId: randomUUID(), n: 7 };
+    publish(body, { messageId });
+    publish(body, { messageId });
+    publish(body, { messageId });
+    expect((await acknowledged(3)).sort()).toEqual(['duplicate', 'duplicate', 'handled']);
+    expect(await effects()).toHaveLength(1);
+    const replies = await fx.database.sql`select count(*)::int as n from outbox`;
+    expect(replies[0]!.n).toBe(1);
+    expect(await queueDepth(fx.topology.errorQueue(ENDPOINT))).toBe(0);
+  });
+
+  it('rejects a body that breaks its contract to the error queue at once, naming the field', async () => {
+    const messageId = publish({ orderId: 'not-a-uuid', n: 1.5 });
+    expect(await acknowledged(1)).toEqual(['rejected']);
+    const [rejected] = await errorMessages(1);
+    const headers = rejected!.properties.headers!;
+    expect(rejected!.properties.messageId).toBe(messageId);
+    expect(headers[ERROR_HEADER.reason]).toBe('contract-violation');
+    expect(headers[ERROR_HEADER.message]).toMatch(/orderId/);
+    expect(headers[ERROR_HEADER.message]).toMatch(/n/);
+    expect(headers[ERROR_HEADER.attempts]).toBe(0);
+    expect(headers[ERROR_HEADER.originalQueue]).toBe(fx.topology.queue(ENDPOINT));
+    expect(headers[ERROR_HEADER.originalRoutingKey]).toBe('test.kernel.Ping');
+    expect(await effects()).toEqual([]);
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    publish('{"orderId":');
+    expect(await acknowledged(1)).toEqual(['rejected']);
+    const [rejected] = await errorMessages(1);
+    expect(rejected!.properties.headers![ERROR_HEADER.message]).toBe('body is not valid JSON');
+  });
+
+  it('rejects a message type it has no handler for', async () => {
+    publish({ anything: true }, { type: 'test.kernel.Unknown', toQueue: true });
+    expect(await acknowledged(1)).toEqual(['rejected']);
+    const [rejected] = await errorMessages(1);
+    expect(rejected!.properties.headers![ERROR_HEADER.reason]).toBe('unknown-message-type');
+  });
+
+  it('retries a failing handler in process and succeeds without a human', async () => {
+    failuresLeft = 2;
+    publish({ orderId: randomUUID(), n: 3 });
+    expect(await acknowledged(1)).toEqual(['handled']);
+    expect(await effects()).toHaveLength(1);
+    expect(await queueDepth(fx.topology.errorQueue(ENDPOINT))).toBe(0);
+  });
+
+  it('moves a message whose handler always fails to the error queue after its attempts, with no effect left', async () => {
+    publish({ orderId: randomUUID(), n: -1 });
+    expect(await acknowledged(1)).toEqual(['rejected']);
+    const [rejected] = await errorMessages(1);
+    const headers = rejected!.properties.headers!;
+    expect(headers[ERROR_HEADER.reason]).toBe('handler-failed');
+    expect(headers[ERROR_HEADER.attempts]).toBe(3);
+    expect(headers[ERROR_HEADER.message]).toBe('ping -1 always fails');
+    expect(headers[ERROR_HEADER.stack]).toMatch(/Error: ping -1 always fails/);
+    expect(await effects()).toEqual([]);
+    expect((await fx.database.sql`select 1 from inbox`).length).toBe(0);
+  });
+
+  it('binds its queue to exactly the message types it handles', async () => {
+    expect(consumer.messageTypes).toEqual([Ping.messageType]);
+    fx.channel.publish(fx.topology.exchange, 'test.kernel.Other', Buffer.from('{}'));
+    publish({ orderId: randomUUID(), n: 9 });
+    expect(await acknowledged(1)).toEqual(['handled']);
+    // The unbound type never reached the queue: nothing else was delivered, nothing rejected.
+    expect(settled).toHaveLength(1);
+    expect(await queueDepth(fx.topology.queue(ENDPOINT))).toBe(0);
+  });
+});

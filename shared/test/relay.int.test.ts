@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { GetMessage } from 'amqplib';
+import { enqueue, message } from '../src/messaging/outbox';
+import { OutboxRelay, type RelayOptions } from '../src/messaging/relay';
+import { eventually } from '../src/testing';
+import { bodyOf, kernelFixture, Ping, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
+
+let fx: KernelFixture;
+const relays: OutboxRelay[] = [];
+
+beforeAll(async () => {
+  fx = await kernelFixture('relay');
+});
+afterAll(async () => {
+  await fx.close();
+});
+beforeEach(async () => {
+  await fx.database.sql`truncate outbox`;
+  await fx.channel.purgeQueue(fx.captureQueue);
+});
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+});
+
+async function startRelay(options: Partial<RelayOptions> = {}): Promise<OutboxRelay> {
+  const relay = new OutboxRelay({
+    sql: fx.database.sql,
+    amqp: fx.amqp,
+    topology: fx.topology,
+    logger: silentLogger,
+    ...options,
+  });
+  relays.push(relay);
+  await relay.start();
+  return relay;
+}
+
+async function insertPings(count: number, orderId = randomUUID()): Promise<string> {
+  const context = { source: 'test', correlationId: orderId, causationId: null, conversationId: orderId, runtime };
+  const pings = Array.from({ length: count }, (_, n) => message(Ping, { orderId, n }, { type: 'order', id: orderId }));
+  await fx.database.db.transaction((tx) => enqueue(tx, context, pings));
+  return orderId;
+}
+
+async function captured(count: number): Promise<GetMessage[]> {
+  const seen: GetMessage[] = [];
+  await eventually(async () => {
+    seen.push(...(await takeAll(fx.channel, fx.captureQueue)));
+    return seen.length >= count;
+  }, { what: `${count} published messages` });
+  return seen;
+}
+
+const outboxCount = async () => Number((await fx.database.sql`select count(*)::int as n from outbox`)[0]!.n);
+
+describe('outbox relay', () => {
+  it('publishes committed rows in order with their envelope, then removes them', async () => {
+    const orderId = await insertPings(3);
+    await startRelay();
+    const messages = await captured(3);
+    expect(messages.map((m) => (bodyOf(m) as { n: number }).n)).toEqual([0, 1, 2]);
+    expect(messages[0]!.properties).toMatchObject({
+      type: 'test.kernel.Ping',
+      correlationId: orderId,
+      appId: 'test',
+      deliveryMode: 2,
+      contentType: 'application/json',
+    });
+    expect(messages[0]!.fields.routingKey).toBe('test.kernel.Ping');
+    await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
+  });
+
+  it('publishes nothing from a transaction that rolled back', async () => {
+    await startRelay({ pollIntervalMs: 50 });
+    const orderId = randomUUID();
+    await fx.database.db
+      .transaction(async (tx) => {
+        await enqueue(tx, { source: 'test', correlationId: orderId, causationId: null, conversationId: orderId, runtime }, [
+          message(Ping, { orderId, n: 1 }, { type: 'order', id: orderId }),
+        ]);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await insertPings(1);
+    const messages = await captured(1);
+    expect(messages.every((m) => m.properties.correlationId !== orderId)).toBe(true);
+  });
+
+  it('is woken by NOTIFY when a row is committed, without waiting for its poll', async () => {
+    const relay = await startRelay({ pollIntervalMs: 3_600_000 });
+    await relay.drainOnce();
+    await insertPings(1);
+    expect(await captured(1)).toHaveLength(1);
+  });
+
+  it('publishes a row again when it crashed after the publish and before the delete', async () => {
+    let crashes = 0;
+    await insertPings(1);
+    await startRelay({
+      pollIntervalMs: 50,
+      afterPublish: () => {
+        crashes += 1;
+        if (crashes === 1) throw new Error('simulated crash between publish and delete');
+      },
+    });
+    const messages = await captured(2);
+    expect(messages[0]!.properties.messageId).toBe(messages[1]!.properties.messageId);
+    await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
+  });
+
+  it('shares one outbox between two relays without publishing a row twice', async () => {
+    await insertPings(600);
+    await Promise.all([startRelay({ batchSize: 50 }), startRelay({ batchSize: 50 })]);
+    const messages = await captured(600);
+    await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
+    messages.push(...(await takeAll(fx.channel, fx.captureQueue)));
+    const ids = messages.map((m) => m.properties.messageId as string);
+    expect(ids).toHaveLength(600);
+    expect(new Set(ids).size).toBe(600);
+  });
+});
