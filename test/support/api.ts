@@ -1,0 +1,93 @@
+import { eventually } from '@saga/shared/testing';
+import type { TestSystem } from './system';
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function call<T = any>(
+  url: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const response = await fetch(url, {
+    method: init.method ?? (init.body !== undefined || init.rawBody !== undefined ? 'POST' : 'GET'),
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+  price: string | number;
+  productName?: string;
+}
+
+/** The calls a client of the system makes, with the checks every test would repeat. */
+export class Shop {
+  constructor(private readonly system: TestSystem) {}
+
+  private url(service: 'order' | 'inventory' | 'billing', path: string): string {
+    return `${this.system.url(service)}${path}`;
+  }
+
+  async createProduct(stock: number, price = '10.00', name = 'Widget'): Promise<string> {
+    const reply = await call(this.url('inventory', '/api/products'), { body: { name, price, stock } });
+    if (reply.status !== 201) throw new Error(`product not created: ${JSON.stringify(reply.body)}`);
+    return reply.body.id;
+  }
+
+  async createAccount(userId: string, balance: string): Promise<void> {
+    const reply = await call(this.url('billing', '/api/accounts'), { body: { userId, balance } });
+    if (reply.status !== 201) throw new Error(`account not created: ${JSON.stringify(reply.body)}`);
+  }
+
+  placeOrder(userId: string, items: OrderLine[], headers?: Record<string, string>): Promise<Reply> {
+    return call(this.url('order', '/api/orders'), { body: { userId, items }, headers });
+  }
+
+  async placeAcceptedOrder(userId: string, items: OrderLine[]): Promise<string> {
+    const reply = await this.placeOrder(userId, items);
+    if (reply.status !== 202) throw new Error(`order refused: ${JSON.stringify(reply.body)}`);
+    return reply.body.id;
+  }
+
+  order(id: string) {
+    return call(this.url('order', `/api/orders/${id}`));
+  }
+
+  saga(orderId: string) {
+    return call(this.url('order', `/api/orders/${orderId}/saga`));
+  }
+
+  async product(id: string): Promise<{ stock: number; reserved: number }> {
+    return (await call(this.url('inventory', `/api/products/${id}`))).body;
+  }
+
+  async balance(userId: string): Promise<string> {
+    return (await call(this.url('billing', `/api/accounts/${userId}`))).body.balance;
+  }
+
+  async payments(orderId: string): Promise<Array<{ amount: string; status: string; userId: string }>> {
+    return (await call(this.url('billing', `/api/payments?orderId=${orderId}`))).body;
+  }
+
+  async reservations(orderId: string): Promise<Array<{ quantity: number; status: string; productId: string }>> {
+    return (await call(this.url('inventory', `/api/reservations?orderId=${orderId}`))).body;
+  }
+
+  /** Waits until the order's saga has ended, and returns the saga. */
+  async finished(orderId: string, timeoutMs = 60_000) {
+    return eventually(
+      async () => {
+        const saga = await this.saga(orderId);
+        return saga.body?.completedAt ? saga.body : undefined;
+      },
+      { timeoutMs, what: `the saga of order ${orderId} to end` },
+    );
+  }
+}

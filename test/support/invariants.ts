@@ -1,0 +1,58 @@
+import { connect } from 'amqplib';
+import { formatMoney, parseMoney } from '@saga/shared/money';
+import { TEST_AMQP_URL } from '@saga/shared/testing';
+import type { Shop } from './api';
+import type { TestSystem } from './system';
+
+export interface World {
+  products: Array<{ id: string; initialStock: number }>;
+  accounts: Array<{ userId: string; initialBalance: string }>;
+  orders: string[];
+}
+
+/**
+ * The invariants of ARCHITECTURE.md, checked through the services' own APIs after a
+ * run: every order terminal; stock conserved per product; each balance equals its
+ * initial value minus completed charges; no order charged twice; a Completed order
+ * has its charge and reservation, a Failed one has neither left; error queues empty.
+ * Returns the broken ones (empty when all hold).
+ */
+export async function brokenInvariants(shop: Shop, system: TestSystem, world: World): Promise<string[]> {
+  const broken: string[] = [];
+  const charged = new Map<string, bigint>();
+  for (const orderId of world.orders) {
+    const order = (await shop.order(orderId)).body;
+    if (order.status === 'Pending') broken.push(`order ${orderId} is not terminal`);
+    const payments = await shop.payments(orderId);
+    const completed = payments.filter((p) => p.status === 'Completed');
+    if (completed.length > 1) broken.push(`order ${orderId} charged ${completed.length} times`);
+    for (const p of completed) charged.set(p.userId, (charged.get(p.userId) ?? 0n) + parseMoney(p.amount));
+    const held = (await shop.reservations(orderId)).filter((r) => r.status === 'Reserved');
+    if (order.status === 'Completed' && (completed.length !== 1 || held.length === 0)) {
+      broken.push(`completed order ${orderId} lacks its charge or reservation`);
+    }
+    if (order.status === 'Failed' && (completed.length > 0 || held.length > 0)) {
+      broken.push(`failed order ${orderId} still has a charge or a reservation`);
+    }
+  }
+  for (const { id, initialStock } of world.products) {
+    const { stock, reserved } = await shop.product(id);
+    if (stock + reserved !== initialStock) broken.push(`product ${id}: ${stock} + ${reserved} != ${initialStock}`);
+  }
+  for (const { userId, initialBalance } of world.accounts) {
+    const expected = formatMoney(parseMoney(initialBalance) - (charged.get(userId) ?? 0n));
+    const balance = await shop.balance(userId);
+    if (balance !== expected) broken.push(`account ${userId}: balance ${balance}, expected ${expected}`);
+  }
+  const connection = await connect(TEST_AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of system.queues().filter((q) => q.endsWith('.error'))) {
+      const { messageCount } = await channel.checkQueue(queue);
+      if (messageCount > 0) broken.push(`${queue} holds ${messageCount} messages`);
+    }
+  } finally {
+    await connection.close();
+  }
+  return broken;
+}

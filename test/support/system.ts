@@ -1,0 +1,69 @@
+import { loadServiceConfig, type RunningService, type ServiceConfig, type ServiceName } from '@saga/shared';
+import { dropTestDatabase, deleteNamespace, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { startBillingService } from '../../services/billing/src/service';
+import { startInventoryService } from '../../services/inventory/src/service';
+import { startOrderService } from '../../services/order/src/service';
+
+const starters: Record<ServiceName, (config: ServiceConfig) => Promise<RunningService>> = {
+  order: startOrderService,
+  inventory: startInventoryService,
+  billing: startBillingService,
+};
+export const SERVICE_NAMES: ServiceName[] = ['order', 'inventory', 'billing'];
+
+/** The three services in this process, on free ports, with databases and a broker namespace of their own. */
+export class TestSystem {
+  readonly services = new Map<ServiceName, RunningService>();
+
+  private constructor(
+    readonly namespace: string,
+    readonly configs: Record<ServiceName, ServiceConfig>,
+  ) {}
+
+  static async start(name: string): Promise<TestSystem> {
+    const namespace = uniqueName(name).replaceAll('_', '-');
+    const env: NodeJS.ProcessEnv = { ...process.env, MESSAGING_NAMESPACE: namespace, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
+    for (const service of SERVICE_NAMES) {
+      const url = new URL(TEST_POSTGRES_URL);
+      url.pathname = `/${namespace.replaceAll('-', '_')}_${service}`;
+      env[`${service.toUpperCase()}_DATABASE_URL`] = url.toString();
+      env[`${service.toUpperCase()}_PORT`] = '0';
+    }
+    const configs = Object.fromEntries(SERVICE_NAMES.map((s) => [s, loadServiceConfig(s, env)])) as Record<ServiceName, ServiceConfig>;
+    const system = new TestSystem(namespace, configs);
+    for (const service of SERVICE_NAMES) await system.startService(service);
+    return system;
+  }
+
+  url(service: ServiceName): string {
+    return this.get(service).url;
+  }
+
+  get(service: ServiceName): RunningService {
+    const running = this.services.get(service);
+    if (!running) throw new Error(`${service} is not running`);
+    return running;
+  }
+
+  async startService(service: ServiceName): Promise<RunningService> {
+    const running = await starters[service](this.configs[service]);
+    this.services.set(service, running);
+    return running;
+  }
+
+  async stopService(service: ServiceName): Promise<void> {
+    await this.services.get(service)?.stop();
+    this.services.delete(service);
+  }
+
+  /** Every queue of the namespace: work queues and error queues. */
+  queues(): string[] {
+    return SERVICE_NAMES.flatMap((s) => [`${this.namespace}.${s}`, `${this.namespace}.${s}.error`]);
+  }
+
+  async stop(): Promise<void> {
+    for (const service of [...this.services.keys()]) await this.stopService(service);
+    await deleteNamespace(this.namespace, this.queues());
+    for (const service of SERVICE_NAMES) await dropTestDatabase(this.configs[service].databaseUrl);
+  }
+}
