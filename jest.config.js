@@ -10,6 +10,7 @@ const common = { testEnvironment: 'node', transform, roots: ['<rootDir>/shared',
 
 /** @type {import('jest').Config} */
 module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'] },

@@ -19,7 +19,7 @@ function stopAll(code: number): void {
   for (const child of children.values()) child.kill('SIGTERM');
   const deadline = setTimeout(() => process.exit(code), 10_000);
   deadline.unref();
-  Promise.all([...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(
+  void Promise.all([...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))))).then(
     () => process.exit(code),
   );
 }

@@ -1,6 +1,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import {
   orderSagaMachine,
+  orderSagaOutputs,
   type OrderSagaEvent,
   type OrderSagaInput,
   type SagaMessage,
@@ -119,6 +120,21 @@ describe('order saga, every state x event', () => {
       }
     }
   }
+});
+
+describe('order saga outputs', () => {
+  it('sends only the messages it declares', () => {
+    const declared = [...orderSagaOutputs.commands, ...orderSagaOutputs.events].map((c) => c.messageType);
+    const seen = new Set(sent(initialTransition(orderSagaMachine, input)[1]));
+    for (const fixture of fixtures) {
+      for (const event of Object.values(events)) {
+        sent(transition(orderSagaMachine, fixture.snapshot(), event)[1]).forEach((type) => seen.add(type));
+      }
+    }
+    // RefundPayment is declared for the payment step's compensation; no reply reaches it until deadlines exist.
+    expect(declared).toEqual(expect.arrayContaining([...seen]));
+    expect(seen.size).toBe(declared.length - 1);
+  });
 });
 
 describe('order saga outcomes', () => {

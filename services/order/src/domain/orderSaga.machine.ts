@@ -53,6 +53,12 @@ export interface SagaMessage<C extends Contract = Contract> {
   body: BodyOf<C>;
 }
 
+/** Everything the saga sends: commands to other services and the order's own outcome events. */
+export const orderSagaOutputs = {
+  commands: [order.ValidateInventory, order.ReserveInventory, order.ProcessPayment, order.ReleaseInventory, order.RefundPayment],
+  events: [order.OrderCompleted, order.OrderFailed],
+} as const;
+
 const sagaMessage = <C extends Contract>(contract: C, body: BodyOf<C>): SagaMessage => ({ contract, body });
 
 const compensationMessages: Record<CompensationName, (context: OrderSagaContext) => SagaMessage> = {
