@@ -1,3 +1,4 @@
+import { billing, inventory } from '@saga/shared/contracts';
 import { billingHandlers } from '../services/billing/src/handlers';
 import { inventoryHandlers } from '../services/inventory/src/handlers';
 import { orderSagaMachine, orderSagaOutputs } from '../services/order/src/domain/orderSaga.machine';
@@ -21,10 +22,9 @@ describe('saga wiring', () => {
     }
   });
 
-  it('lets every reply a service sends reach the order service', () => {
-    const orderInputs = new Set(typesOf(orderHandlers));
-    for (const reply of ['domain.inventory.InventoryValidated', 'domain.inventory.InventoryValidationFailed', 'domain.inventory.InventoryReserved', 'domain.inventory.InventoryReservationFailed', 'domain.inventory.InventoryReleased', 'domain.billing.PaymentProcessed', 'domain.billing.PaymentFailed', 'domain.billing.PaymentRefunded']) {
-      expect(orderInputs.has(reply)).toBe(true);
-    }
+  it('has an order-service handler for every reply inventory and billing can send', () => {
+    const replies = [...Object.values(inventory), ...Object.values(billing)].map((c) => c.messageType);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(typesOf(orderHandlers).sort()).toEqual(replies.sort());
   });
 });

@@ -1,13 +1,20 @@
-import { loadServiceConfig, type RunningService, type ServiceConfig, type ServiceName } from '@saga/shared';
+import {
+  loadServiceConfig,
+  startService,
+  type RunningService,
+  type ServiceConfig,
+  type ServiceDefinition,
+  type ServiceName,
+} from '@saga/shared';
 import { dropTestDatabase, deleteNamespace, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
-import { startBillingService } from '../../services/billing/src/service';
-import { startInventoryService } from '../../services/inventory/src/service';
-import { startOrderService } from '../../services/order/src/service';
+import { billingService } from '../../services/billing/src/service';
+import { inventoryService } from '../../services/inventory/src/service';
+import { orderService } from '../../services/order/src/service';
 
-const starters: Record<ServiceName, (config: ServiceConfig) => Promise<RunningService>> = {
-  order: startOrderService,
-  inventory: startInventoryService,
-  billing: startBillingService,
+const definitions: Record<ServiceName, ServiceDefinition> = {
+  order: orderService,
+  inventory: inventoryService,
+  billing: billingService,
 };
 export const SERVICE_NAMES: ServiceName[] = ['order', 'inventory', 'billing'];
 
@@ -46,7 +53,7 @@ export class TestSystem {
   }
 
   async startService(service: ServiceName): Promise<RunningService> {
-    const running = await starters[service](this.configs[service]);
+    const running = await startService(definitions[service], this.configs[service]);
     this.services.set(service, running);
     return running;
   }

@@ -1,5 +1,5 @@
-import { loadServiceConfig } from '@saga/shared';
+import { loadServiceConfig, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { startBillingService } from './service';
+import { billingService } from './service';
 
-runMain(() => startBillingService(loadServiceConfig('billing')));
+runMain(() => startService(billingService, loadServiceConfig('billing')));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startService, type RunningService, type ServiceConfig, type StartOptions } from '@saga/shared';
+import type { ServiceDefinition } from '@saga/shared';
 import { accountRoutes } from './api/accounts';
 import { paymentRoutes } from './api/payments';
 import { billingHandlers } from './handlers';
@@ -11,8 +11,4 @@ export const billingService = {
     accountRoutes(app, deps);
     paymentRoutes(app, deps);
   },
-} satisfies Parameters<typeof startService>[0];
-
-export function startBillingService(config: ServiceConfig, options?: StartOptions): Promise<RunningService> {
-  return startService(billingService, config, options);
-}
+} satisfies ServiceDefinition;

@@ -1,5 +1,5 @@
-import { loadServiceConfig } from '@saga/shared';
+import { loadServiceConfig, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { startInventoryService } from './service';
+import { inventoryService } from './service';
 
-runMain(() => startInventoryService(loadServiceConfig('inventory')));
+runMain(() => startService(inventoryService, loadServiceConfig('inventory')));

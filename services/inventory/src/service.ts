@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startService, type RunningService, type ServiceConfig, type StartOptions } from '@saga/shared';
+import type { ServiceDefinition } from '@saga/shared';
 import { productRoutes } from './api/products';
 import { reservationRoutes } from './api/reservations';
 import { inventoryHandlers } from './handlers';
@@ -11,8 +11,4 @@ export const inventoryService = {
     productRoutes(app, deps);
     reservationRoutes(app, deps);
   },
-} satisfies Parameters<typeof startService>[0];
-
-export function startInventoryService(config: ServiceConfig, options?: StartOptions): Promise<RunningService> {
-  return startService(inventoryService, config, options);
-}
+} satisfies ServiceDefinition;

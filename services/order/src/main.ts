@@ -1,5 +1,5 @@
-import { loadServiceConfig } from '@saga/shared';
+import { loadServiceConfig, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { startOrderService } from './service';
+import { orderService } from './service';
 
-runMain(() => startOrderService(loadServiceConfig('order')));
+runMain(() => startService(orderService, loadServiceConfig('order')));

@@ -125,7 +125,7 @@ export class OutboxRelay {
     for (const row of rows) {
       const body = Buffer.from(JSON.stringify(row.payload));
       const accepted = channel.publish(this.options.topology.exchange, row.type, body, toPublishOptions(row.headers));
-      if (!accepted) await new Promise((resolve) => channel.once('drain', resolve));
+      if (!accepted) await drained(channel);
     }
     await this.awaitConfirms(channel);
   }
@@ -158,4 +158,20 @@ export class OutboxRelay {
     this.channel = channel;
     return channel;
   }
+}
+
+/** Waits for a full channel buffer to drain, or fails if the channel closes first (no drain would ever come). */
+function drained(channel: ConfirmChannel): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => {
+      channel.off('drain', onDrain);
+      reject(new Error('channel closed while its buffer was full'));
+    };
+    const onDrain = () => {
+      channel.off('close', onClose);
+      resolve();
+    };
+    channel.once('drain', onDrain);
+    channel.once('close', onClose);
+  });
 }
