@@ -13,7 +13,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
   ],
 };

@@ -4,7 +4,8 @@ import { Consumer, type Settlement } from '../src/messaging/consumer';
 import { toPublishOptions } from '../src/messaging/envelope';
 import { ERROR_HEADER } from '../src/messaging/errorQueue';
 import { handler } from '../src/messaging/handler';
-import { message } from '../src/messaging/outbox';
+import { enqueue, message } from '../src/messaging/outbox';
+import { OutboxRelay } from '../src/messaging/relay';
 import { eventually } from '../src/testing';
 import { kernelFixture, Ping, Pong, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
 
@@ -158,6 +159,33 @@ describe('consumer', () => {
     expect(headers[ERROR_HEADER.stack]).toMatch(/Error: ping -1 always fails/);
     expect(await effects()).toEqual([]);
     expect((await fx.database.sql`select 1 from inbox`).length).toBe(0);
+  });
+
+  it('has one effect when the relay crashed after publishing and published the message again', async () => {
+    let crashes = 0;
+    const relay = new OutboxRelay({
+      sql: fx.database.sql,
+      amqp: fx.amqp,
+      topology: fx.topology,
+      logger: silentLogger,
+      pollIntervalMs: 50,
+      afterPublish: () => {
+        crashes += 1;
+        if (crashes === 1) throw new Error('simulated crash between publish and delete');
+      },
+    });
+    const orderId = randomUUID();
+    const context = { source: 'test', correlationId: orderId, causationId: null, conversationId: orderId, runtime };
+    await enqueue(fx.database.db, context, [message(Ping, { orderId, n: 5 }, { type: 'order', id: orderId })]);
+    await relay.start();
+    try {
+      // The relay also publishes the consumer's Pong reply; only the two Ping deliveries reach this queue.
+      expect((await acknowledged(2)).sort()).toEqual(['duplicate', 'handled']);
+    } finally {
+      await relay.stop();
+    }
+    expect(crashes).toBeGreaterThanOrEqual(2);
+    expect(await effects()).toHaveLength(1);
   });
 
   it('binds its queue to exactly the message types it handles', async () => {
