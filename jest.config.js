@@ -10,6 +10,8 @@ const common = { testEnvironment: 'node', transform, roots: ['<rootDir>/shared',
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Generous: waits poll real services until a deadline of their own; the test timeout is only a backstop.
+  testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/support/summaryReporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },

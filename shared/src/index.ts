@@ -19,3 +19,7 @@ export * from './messaging/outbox';
 export * from './messaging/relay';
 export * from './messaging/topology';
 export * from './http/fields';
+export * from './messaging/breaker';
+export * from './messaging/confirm';
+export * from './messaging/failures';
+export * from './messaging/retryPolicy';

@@ -80,6 +80,7 @@ export async function startService(
       batchSize: config.relayBatchSize,
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
+      breaker: config.breaker,
     });
     await relay.start();
     stoppers.push(() => relay.stop());
@@ -94,7 +95,8 @@ export async function startService(
       logger: logger.child({ component: 'consumer' }),
       runtime,
       prefetch: config.prefetch,
-      maxAttempts: config.handlerAttempts,
+      retry: config.retry,
+      breaker: config.breaker,
       queueType: config.queueType,
     });
     await consumer.start();
@@ -107,6 +109,7 @@ export async function startService(
         { name: 'database', healthy: () => database.sql`select 1`.then(() => true) },
         { name: 'broker', healthy: () => amqp.isConnected },
       ],
+      healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),
     });
     const server = await listen(app, config.port);
     stoppers.push(() => server.close());

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { BreakerSettings } from './messaging/breaker';
+import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
 
 export type ServiceName = 'order' | 'inventory' | 'billing';
@@ -20,11 +22,22 @@ export interface ServiceConfig {
   namespace: string;
   queueType: 'classic' | 'quorum';
   prefetch: number;
-  handlerAttempts: number;
+  retry: RetryPolicy;
+  breaker: BreakerSettings;
   relayBatchSize: number;
   relayPollIntervalMs: number;
   logLevel: string;
 }
+
+/** "1000,5000,25000": the delays of the delayed redeliveries, in milliseconds ("" for none). */
+const delayList = z.string().transform((text, ctx) => {
+  const delays = text.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  if (delays.some((d) => !Number.isInteger(d) || d < 1)) {
+    ctx.addIssue({ code: 'custom', message: 'a comma-separated list of positive integers (milliseconds)' });
+    return z.NEVER;
+  }
+  return delays;
+});
 
 /** The configuration of one service, read from the environment once at start-up. */
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -44,7 +57,13 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
         .default('saga'),
       QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
       PREFETCH: positiveInt(32),
-      HANDLER_ATTEMPTS: positiveInt(3),
+      IMMEDIATE_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+      RETRY_DELAYS_MS: delayList.default([1000, 5000, 25000]),
+      [`${prefix}_RETRY_DELAYS_MS`]: delayList.optional(),
+      RETRY_JITTER: z.coerce.number().min(0).max(0.9).default(0.2),
+      BREAKER_RESET_MS: positiveInt(5000),
+      BREAKER_VOLUME_THRESHOLD: positiveInt(10),
+      BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
       RELAY_BATCH_SIZE: positiveInt(200),
       RELAY_POLL_INTERVAL_MS: positiveInt(1000),
       LOG_LEVEL: logLevel(),
@@ -61,7 +80,17 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     namespace: raw.MESSAGING_NAMESPACE as string,
     queueType: raw.QUEUE_TYPE as 'classic' | 'quorum',
     prefetch: raw.PREFETCH as number,
-    handlerAttempts: raw.HANDLER_ATTEMPTS as number,
+    retry: {
+      immediateRetries: raw.IMMEDIATE_RETRIES as number,
+      delaysMs: (raw[`${prefix}_RETRY_DELAYS_MS`] ?? raw.RETRY_DELAYS_MS) as number[],
+      jitter: raw.RETRY_JITTER as number,
+    },
+    breaker: {
+      resetTimeoutMs: raw.BREAKER_RESET_MS as number,
+      volumeThreshold: raw.BREAKER_VOLUME_THRESHOLD as number,
+      errorThresholdPercentage: raw.BREAKER_ERROR_PERCENTAGE as number,
+      rollingWindowMs: 10_000,
+    },
     relayBatchSize: raw.RELAY_BATCH_SIZE as number,
     relayPollIntervalMs: raw.RELAY_POLL_INTERVAL_MS as number,
     logLevel: raw.LOG_LEVEL as string,

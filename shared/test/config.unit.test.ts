@@ -12,6 +12,14 @@ describe('service configuration', () => {
     });
   });
 
+  it('reads retry delays, with an override per service', () => {
+    expect(loadServiceConfig('billing', {}).retry.delaysMs).toEqual([1000, 5000, 25000]);
+    expect(loadServiceConfig('billing', { RETRY_DELAYS_MS: '10, 20' }).retry.delaysMs).toEqual([10, 20]);
+    expect(loadServiceConfig('billing', { RETRY_DELAYS_MS: '10', BILLING_RETRY_DELAYS_MS: '7' }).retry.delaysMs).toEqual([7]);
+    expect(loadServiceConfig('order', { BILLING_RETRY_DELAYS_MS: '7' }).retry.delaysMs).toEqual([1000, 5000, 25000]);
+    expect(() => loadServiceConfig('order', { RETRY_DELAYS_MS: '1s' })).toThrow(/RETRY_DELAYS_MS/);
+  });
+
   it('stops with a message naming each wrong variable', () => {
     expect(() => loadServiceConfig('order', { ORDER_PORT: 'http', PREFETCH: '0' })).toThrow(/ORDER_PORT="http"[\s\S]*PREFETCH="0"/);
   });

@@ -3,26 +3,42 @@ import { sql } from 'drizzle-orm';
 import { Consumer, type Settlement } from '../src/messaging/consumer';
 import { toPublishOptions } from '../src/messaging/envelope';
 import { ERROR_HEADER } from '../src/messaging/errorQueue';
+import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
 import { enqueue, message } from '../src/messaging/outbox';
 import { OutboxRelay } from '../src/messaging/relay';
 import { eventually } from '../src/testing';
-import { kernelFixture, Ping, Pong, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
+import { kernelFixture, Ping, Pong, Probe, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
 
 let fx: KernelFixture;
 let consumer: Consumer;
+/** A second endpoint with a breaker that trips easily, so the outage test's breaker sees only its own traffic. */
+let fragile: Consumer;
+const fragileSettled: Settlement[] = [];
 let failuresLeft = 0;
+let outage = false;
+let runs = 0;
 let settled: Settlement[] = [];
+const RETRY = { immediateRetries: 1, delaysMs: [50, 100], jitter: 0 };
 const ENDPOINT = 'sink';
 
+/** n < 0: a bug (permanent); n >= 1000: always fails transiently; failuresLeft / outage: transient failures for a while. */
 const onPing = handler(Ping, async ({ tx, body, envelope, send }) => {
+  runs += 1;
+  if (outage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
   if (body.n < 0) throw new Error(`ping ${body.n} always fails`);
+  if (body.n >= 1000) throw new TransientError(`ping ${body.n} keeps timing out`);
   if (failuresLeft > 0) {
     failuresLeft -= 1;
-    throw new Error('transient failure');
+    throw new TransientError('transient failure');
   }
   await send(message(Pong, { orderId: body.orderId, n: body.n }, { type: 'order', id: body.orderId }));
+});
+
+const onProbe = handler(Probe, async ({ tx, body, envelope }) => {
+  if (outage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
 });
 
 beforeAll(async () => {
@@ -36,13 +52,36 @@ beforeAll(async () => {
     topology: fx.topology,
     logger: silentLogger,
     runtime,
-    maxAttempts: 3,
+    retry: RETRY,
+    breaker: { resetTimeoutMs: 500, volumeThreshold: 10_000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
   });
+  fragile = new Consumer({
+    endpoint: 'fragile',
+    service: 'test',
+    handlers: [onProbe],
+    db: fx.database.db,
+    amqp: fx.amqp,
+    topology: fx.topology,
+    logger: silentLogger,
+    runtime,
+    retry: RETRY,
+    breaker: { resetTimeoutMs: 300, volumeThreshold: 4, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
+  });
+  fragile.on('settled', (settlement) => fragileSettled.push(settlement));
+  await fragile.start();
   consumer.on('settled', (settlement) => settled.push(settlement));
-  fx.queues.push(fx.topology.queue(ENDPOINT), fx.topology.errorQueue(ENDPOINT));
+  fx.queues.push(
+    fx.topology.queue(ENDPOINT),
+    fx.topology.errorQueue(ENDPOINT),
+    ...RETRY.delaysMs.map((d) => fx.topology.retryQueue(ENDPOINT, d)),
+    fx.topology.queue('fragile'),
+    fx.topology.errorQueue('fragile'),
+    ...RETRY.delaysMs.map((d) => fx.topology.retryQueue('fragile', d)),
+  );
   await consumer.start();
 });
 afterAll(async () => {
+  await fragile.stop();
   await consumer.stop();
   await fx.close();
 });
@@ -50,6 +89,8 @@ beforeEach(async () => {
   await fx.database.sql`truncate effects, inbox, outbox`;
   await fx.channel.purgeQueue(fx.topology.errorQueue(ENDPOINT));
   failuresLeft = 0;
+  outage = false;
+  runs = 0;
   settled = [];
 });
 
@@ -120,7 +161,7 @@ describe('consumer', () => {
     expect(headers[ERROR_HEADER.reason]).toBe('contract-violation');
     expect(headers[ERROR_HEADER.message]).toMatch(/orderId/);
     expect(headers[ERROR_HEADER.message]).toMatch(/n/);
-    expect(headers[ERROR_HEADER.attempts]).toBe(0);
+    expect(headers[ERROR_HEADER.attempts]).toBe(1);
     expect(headers[ERROR_HEADER.originalQueue]).toBe(fx.topology.queue(ENDPOINT));
     expect(headers[ERROR_HEADER.originalRoutingKey]).toBe('test.kernel.Ping');
     expect(await effects()).toEqual([]);
@@ -140,25 +181,58 @@ describe('consumer', () => {
     expect(rejected!.properties.headers![ERROR_HEADER.reason]).toBe('unknown-message-type');
   });
 
-  it('retries a failing handler in process and succeeds without a human', async () => {
+  it('retries a transient failure in process, then through a retry queue, and succeeds without a human', async () => {
     failuresLeft = 2;
     publish({ orderId: randomUUID(), n: 3 });
-    expect(await acknowledged(1)).toEqual(['handled']);
+    expect(await acknowledged(2)).toEqual(['retried', 'handled']);
+    expect(runs).toBe(3);
     expect(await effects()).toHaveLength(1);
     expect(await queueDepth(fx.topology.errorQueue(ENDPOINT))).toBe(0);
   });
 
-  it('moves a message whose handler always fails to the error queue after its attempts, with no effect left', async () => {
-    publish({ orderId: randomUUID(), n: -1 });
-    expect(await acknowledged(1)).toEqual(['rejected']);
+  it('moves a message that keeps failing transiently to the error queue after exactly the configured deliveries', async () => {
+    publish({ orderId: randomUUID(), n: 1000 });
+    expect(await acknowledged(3)).toEqual(['retried', 'retried', 'rejected']);
+    expect(runs).toBe((1 + RETRY.immediateRetries) * (1 + RETRY.delaysMs.length));
     const [rejected] = await errorMessages(1);
     const headers = rejected!.properties.headers!;
-    expect(headers[ERROR_HEADER.reason]).toBe('handler-failed');
+    expect(headers[ERROR_HEADER.reason]).toBe('retries-exhausted');
     expect(headers[ERROR_HEADER.attempts]).toBe(3);
+    expect(headers[ERROR_HEADER.message]).toBe('ping 1000 keeps timing out');
+    expect(headers[ERROR_HEADER.originalExchange]).toBe(fx.topology.exchange);
+    expect(headers[ERROR_HEADER.originalRoutingKey]).toBe('test.kernel.Ping');
+    expect(headers[ERROR_HEADER.failedBy]).toBe('test');
+    expect(Date.parse(headers[ERROR_HEADER.firstFailureAt])).toBeLessThanOrEqual(Date.parse(headers[ERROR_HEADER.lastFailureAt]));
+    expect(headers['x-death']).toBeUndefined();
+    expect(await effects()).toEqual([]);
+  });
+
+  it('moves a message whose handler has a bug to the error queue at once, with no effect left', async () => {
+    publish({ orderId: randomUUID(), n: -1 });
+    expect(await acknowledged(1)).toEqual(['rejected']);
+    expect(runs).toBe(1);
+    const [rejected] = await errorMessages(1);
+    const headers = rejected!.properties.headers!;
+    expect(headers[ERROR_HEADER.reason]).toBe('permanent-failure');
+    expect(headers[ERROR_HEADER.attempts]).toBe(1);
     expect(headers[ERROR_HEADER.message]).toBe('ping -1 always fails');
     expect(headers[ERROR_HEADER.stack]).toMatch(/Error: ping -1 always fails/);
     expect(await effects()).toEqual([]);
     expect((await fx.database.sql`select 1 from inbox`).length).toBe(0);
+  });
+
+  it('opens its breaker in an outage and leaves messages in the work queue, then drains them after recovery', async () => {
+    outage = true;
+    for (let n = 0; n < 12; n += 1) publish({ orderId: randomUUID(), n }, { type: Probe.messageType });
+    await eventually(() => fragile.breakerState === 'open', { what: 'the breaker to open' });
+    await eventually(async () => (await queueDepth(fx.topology.queue('fragile'))) > 0, { what: 'messages waiting in the work queue' });
+    expect(await queueDepth(fx.topology.errorQueue('fragile'))).toBe(0);
+    outage = false;
+    await eventually(async () => (await effects()).length === 12, { what: 'all 12 effects after recovery' });
+    await eventually(() => fragileSettled.filter((s) => s.result === 'handled').length === 12, { what: '12 acknowledged' });
+    expect(fragile.breakerState).toBe('closed');
+    expect(fragileSettled.filter((s) => s.result === 'rejected')).toEqual([]);
+    expect(await queueDepth(fx.topology.errorQueue('fragile'))).toBe(0);
   });
 
   it('has one effect when the relay crashed after publishing and published the message again', async () => {

@@ -10,6 +10,7 @@ import { systemRuntime } from '../src/runtime';
 import { createTestDatabase, deleteNamespace, dropTestDatabase, TEST_AMQP_URL, uniqueName } from '../src/testing';
 
 export const Ping = contract('test.kernel.Ping', z.object({ orderId: z.uuid(), n: z.number().int() }));
+export const Probe = contract('test.kernel.Probe', z.object({ orderId: z.uuid(), n: z.number().int() }));
 export const Pong = contract('test.kernel.Pong', z.object({ orderId: z.uuid(), n: z.number().int() }));
 
 export const silentLogger = createLogger('test', 'silent');

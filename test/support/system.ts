@@ -6,6 +6,7 @@ import {
   type ServiceDefinition,
   type ServiceName,
 } from '@saga/shared';
+import { retryQueueDelays, topology } from '@saga/shared';
 import { dropTestDatabase, deleteNamespace, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import { billingService } from '../../services/billing/src/service';
 import { inventoryService } from '../../services/inventory/src/service';
@@ -63,9 +64,14 @@ export class TestSystem {
     this.services.delete(service);
   }
 
-  /** Every queue of the namespace: work queues and error queues. */
+  /** Every queue of the namespace: work, error and retry queues. */
   queues(): string[] {
-    return SERVICE_NAMES.flatMap((s) => [`${this.namespace}.${s}`, `${this.namespace}.${s}.error`]);
+    const topo = topology(this.namespace);
+    return SERVICE_NAMES.flatMap((s) => [
+      topo.queue(s),
+      topo.errorQueue(s),
+      ...retryQueueDelays(this.configs[s].retry).map((delay) => topo.retryQueue(s, delay)),
+    ]);
   }
 
   async stop(): Promise<void> {

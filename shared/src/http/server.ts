@@ -18,20 +18,22 @@ export interface HttpServer {
 export function createApp(options: {
   routes: (app: Express) => void;
   health: HealthCheck[];
+  /** Extra state shown on /health without deciding it (e.g. circuit breakers). */
+  healthDetails?: () => Record<string, unknown>;
   logger: Logger;
   bodyLimit?: string;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
-  app.get('/health', healthRoute(options.health));
+  app.get('/health', healthRoute(options.health, options.healthDetails));
   options.routes(app);
   app.use(notFoundRoute);
   app.use(errorHandler(options.logger));
   return app;
 }
 
-function healthRoute(checks: HealthCheck[]): RequestHandler {
+function healthRoute(checks: HealthCheck[], details?: () => Record<string, unknown>): RequestHandler {
   return async (_req, res) => {
     const results = await Promise.all(
       checks.map(async (check) => [check.name, await Promise.resolve(check.healthy()).catch(() => false)] as const),
@@ -40,6 +42,7 @@ function healthRoute(checks: HealthCheck[]): RequestHandler {
     res.status(healthy ? 200 : 503).json({
       status: healthy ? 'up' : 'down',
       checks: Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'up' : 'down'])),
+      ...details?.(),
     });
   };
 }

@@ -5,11 +5,28 @@ import type { Database } from '../db/database';
 import type { Logger } from '../logging';
 import type { Runtime } from '../runtime';
 import type { AmqpClient } from './amqp';
+import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
 import { fromProperties, type Envelope } from './envelope';
-import { sendToErrorQueue, type Rejection } from './errorQueue';
+import {
+  previousDeliveries,
+  sendToBackOfQueue,
+  sendToErrorQueue,
+  sendToRetryQueue,
+  type Rejection,
+  type RejectionReason,
+} from './errorQueue';
+import { describeError, isTransient } from './failures';
 import type { MessageHandler } from './handler';
 import { claimInbox } from './inbox';
 import { enqueue } from './outbox';
+import {
+  DEFAULT_RETRY_POLICY,
+  immediateBackoffMs,
+  maxDeliveries,
+  retryDelay,
+  retryQueueDelays,
+  type RetryPolicy,
+} from './retryPolicy';
 import { declareEndpoint, type QueueType, type Topology } from './topology';
 
 export interface ConsumerOptions {
@@ -23,30 +40,51 @@ export interface ConsumerOptions {
   logger: Logger;
   runtime: Runtime;
   prefetch?: number;
-  /** Attempts in process before a failing message goes to the error queue. */
-  maxAttempts?: number;
+  retry?: RetryPolicy;
+  breaker?: BreakerSettings;
   queueType?: QueueType;
+  /** Source of randomness for jitter (tests may fix it). */
+  random?: () => number;
 }
 
-type Outcome = { ack: 'handled' | 'duplicate' } | Rejection;
+type Outcome =
+  | { kind: 'ack'; result: 'handled' | 'duplicate' }
+  | { kind: 'retry'; deliveries: number; error: Error }
+  | { kind: 'requeue'; error: Error }
+  | { kind: 'rotate'; error: Error }
+  | { kind: 'reject'; rejection: Rejection };
 
-/** What became of one delivery, emitted as 'settled' once it is acknowledged (or left for redelivery). */
+/** What became of one delivery, emitted as 'settled' once the broker has been told. */
 export interface Settlement {
   messageId: unknown;
   messageType: unknown;
-  result: 'handled' | 'duplicate' | 'rejected' | 'unacknowledged';
+  result: 'handled' | 'duplicate' | 'retried' | 'requeued' | 'rotated' | 'rejected' | 'unacknowledged';
 }
 
+const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Consumes an endpoint's queue. Each message is decoded, checked against its
- * contract, and handled in one transaction with its inbox row and its replies;
- * the ack follows the commit. Bad messages go to the error queue, never back to
- * the work queue, so nothing is retried forever and nothing crashes the consumer.
+ * Consumes an endpoint's queue. Each message is decoded, checked against its contract,
+ * and handled in one transaction with its inbox row and its replies; the ack follows
+ * the commit.
+ *
+ * Failures: a bad message (envelope, type, contract) or a permanent handler error goes
+ * to the error queue at once. A transient one is retried a few times in process, then
+ * parked in a retry queue for a later redelivery, and goes to the error queue after the
+ * last one. A breaker counts transient failures; when it opens, the consumer stops
+ * consuming and messages wait in the work queue, so an outage fills no error queue.
+ * While it is half-open, one message at a time is tried; a failed trial goes to the
+ * back of the queue uncounted, so no single message can keep the breaker open.
  */
 export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   private readonly handlers: Map<string, MessageHandler>;
+  private readonly retry: RetryPolicy;
+  private readonly breaker: Breaker;
+  private readonly random: () => number;
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
+  private control: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -56,6 +94,10 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     if (this.handlers.size !== options.handlers.length) {
       throw new Error(`endpoint ${options.endpoint} has two handlers for one message type`);
     }
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.random = options.random ?? Math.random;
+    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient);
+    this.breaker.on('state', (state) => this.steer(() => this.follow(state)));
   }
 
   /** The message types this endpoint's queue is bound to: exactly those it has handlers for. */
@@ -67,17 +109,22 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     return this.options.topology.queue(this.options.endpoint);
   }
 
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
   async start(): Promise<void> {
     await this.options.amqp.onConnected((connection) => this.subscribe(connection));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const channel = this.channel;
-    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    await this.control;
+    await this.pause().catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
-    await channel?.close().catch(() => undefined);
+    await this.channel?.close().catch(() => undefined);
     this.channel = undefined;
+    this.breaker.shutdown();
   }
 
   private async subscribe(connection: ChannelModel): Promise<void> {
@@ -85,15 +132,39 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     const { topology, endpoint, queueType, logger } = this.options;
     const channel = await connection.createConfirmChannel();
     channel.on('error', (error: Error) => logger.warn({ err: error }, 'consumer channel error'));
-    await declareEndpoint(channel, topology, endpoint, this.messageTypes, queueType);
-    await channel.prefetch(this.options.prefetch ?? 32);
+    await declareEndpoint(channel, topology, endpoint, this.messageTypes, {
+      queueType,
+      retryDelaysMs: retryQueueDelays(this.retry),
+    });
+    this.channel = channel;
+    this.consumerTag = undefined;
+    await this.follow(this.breaker.state);
+  }
+
+  /** Runs channel changes one at a time, in the order the breaker asked for them. */
+  private steer(change: () => Promise<void>): void {
+    this.control = this.control.then(change).catch((error) => this.options.logger.warn({ err: error }, 'consumer control failed'));
+  }
+
+  /** Consumes fully when the breaker is closed, one message at a time when it is half-open, not at all when open. */
+  private async follow(state: BreakerState): Promise<void> {
+    await this.pause();
+    if (state === 'open' || this.stopped) return;
+    const channel = this.channel;
+    if (!channel) return;
+    await channel.prefetch(state === 'halfOpen' ? 1 : (this.options.prefetch ?? 32));
     const { consumerTag } = await channel.consume(this.queue, (message) => {
       if (!message) return;
       const work = this.onMessage(channel, message).finally(() => this.inFlight.delete(work));
       this.inFlight.add(work);
     });
-    this.channel = channel;
     this.consumerTag = consumerTag;
+  }
+
+  private async pause(): Promise<void> {
+    const { channel, consumerTag } = this;
+    this.consumerTag = undefined;
+    if (channel && consumerTag) await channel.cancel(consumerTag);
   }
 
   private async onMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
@@ -102,71 +173,81 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       correlationId: message.properties.correlationId,
       messageType: message.properties.type,
     });
-    const settle = (result: Settlement['result']) =>
+    const settle = (result: Settlement['result']): void => {
       this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result });
+    };
+    const target = { queue: this.queue, service: this.options.service, now: this.options.runtime.now() };
     try {
       const outcome = await this.process(message, logger);
-      if ('reason' in outcome) {
-        logger.error({ reason: outcome.reason, detail: outcome.detail }, 'message rejected to the error queue');
-        await sendToErrorQueue(
-          channel,
-          message,
-          {
-            errorQueue: this.options.topology.errorQueue(this.options.endpoint),
-            queue: this.queue,
-            service: this.options.service,
-            failedAt: this.options.runtime.now(),
-          },
-          outcome,
-        );
-      } else if (outcome.ack === 'duplicate') {
-        logger.info('duplicate delivery acknowledged without effect');
+      switch (outcome.kind) {
+        case 'ack':
+          if (outcome.result === 'duplicate') logger.info('duplicate delivery acknowledged without effect');
+          channel.ack(message);
+          return settle(outcome.result);
+        case 'requeue':
+          logger.debug('circuit open: message returned to the work queue untried');
+          channel.nack(message, false, true);
+          return settle('requeued');
+        case 'rotate':
+          logger.warn({ err: outcome.error }, 'failed while the circuit opened: message moved to the back of the work queue, uncounted');
+          await sendToBackOfQueue(channel, message, this.queue);
+          channel.ack(message);
+          return settle('rotated');
+        case 'retry': {
+          const delay = retryDelay(this.retry, outcome.deliveries, this.random);
+          const retryQueue = this.options.topology.retryQueue(this.options.endpoint, delay);
+          logger.warn({ err: outcome.error, deliveries: outcome.deliveries, delayMs: delay }, 'transient failure: redelivery scheduled');
+          await sendToRetryQueue(channel, message, retryQueue, target, outcome.error);
+          channel.ack(message);
+          return settle('retried');
+        }
+        case 'reject':
+          logger.error({ reason: outcome.rejection.reason, detail: outcome.rejection.detail }, 'message moved to the error queue');
+          await sendToErrorQueue(channel, message, this.options.topology.errorQueue(this.options.endpoint), target, outcome.rejection);
+          channel.ack(message);
+          return settle('rejected');
       }
-      channel.ack(message);
-      settle('reason' in outcome ? 'rejected' : outcome.ack);
     } catch (error) {
-      // The channel died or the error queue publish failed: the message was not acked, so the broker redelivers it.
+      // The channel died or a republish was not confirmed: the message was not acked, so the broker redelivers it.
       logger.warn({ err: error }, 'message left unacknowledged for redelivery');
       settle('unacknowledged');
     }
   }
 
   private async process(message: ConsumeMessage, logger: Logger): Promise<Outcome> {
+    const deliveries = previousDeliveries(message) + 1;
+    const reject = (reason: RejectionReason, detail: string, error?: Error): Outcome => ({
+      kind: 'reject',
+      rejection: { reason, detail, error, attempts: deliveries },
+    });
     const envelope = fromProperties(message.properties);
-    if ('invalid' in envelope) return { reason: 'invalid-envelope', detail: envelope.invalid, attempts: 0 };
+    if ('invalid' in envelope) return reject('invalid-envelope', envelope.invalid);
     const handler = this.handlers.get(envelope.messageType);
-    if (!handler) {
-      return {
-        reason: 'unknown-message-type',
-        detail: `no handler for ${envelope.messageType} on ${this.queue}`,
-        attempts: 0,
-      };
-    }
+    if (!handler) return reject('unknown-message-type', `no handler for ${envelope.messageType} on ${this.queue}`);
     let json: unknown;
     try {
       json = JSON.parse(message.content.toString('utf8'));
     } catch {
-      return { reason: 'contract-violation', detail: 'body is not valid JSON', attempts: 0 };
+      return reject('contract-violation', 'body is not valid JSON');
     }
     const parsed = handler.contract.schema.safeParse(json);
-    if (!parsed.success) {
-      return {
-        reason: 'contract-violation',
-        detail: `${envelope.messageType}: ${z.prettifyError(parsed.error)}`,
-        attempts: 0,
-      };
-    }
-    const maxAttempts = this.options.maxAttempts ?? 3;
-    let lastError: Error = new Error('not attempted');
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    if (!parsed.success) return reject('contract-violation', `${envelope.messageType}: ${z.prettifyError(parsed.error)}`);
+
+    let lastError = new Error('not attempted');
+    for (let run = 0; run <= this.retry.immediateRetries; run += 1) {
+      if (run > 0) await sleep(immediateBackoffMs(run, this.random));
       try {
-        return { ack: await this.handleOnce(handler, parsed.data, envelope, logger) };
+        return { kind: 'ack', result: await this.breaker.run(() => this.handleOnce(handler, parsed.data, envelope, logger)) };
       } catch (error) {
-        lastError = error instanceof Error ? error : new Error(String(error));
-        logger.warn({ err: lastError, attempt }, 'handler failed');
+        lastError = toError(error);
+        if ((lastError as { code?: string }).code === 'EOPENBREAKER') return { kind: 'requeue', error: lastError };
+        if (!isTransient(lastError)) return reject('permanent-failure', describeError(lastError), lastError);
+        if (this.breaker.state !== 'closed') return { kind: 'rotate', error: lastError };
+        logger.warn({ err: lastError, deliveries, run }, 'transient handler failure');
       }
     }
-    return { reason: 'handler-failed', detail: lastError.message, error: lastError, attempts: maxAttempts };
+    if (deliveries < maxDeliveries(this.retry)) return { kind: 'retry', deliveries, error: lastError };
+    return reject('retries-exhausted', describeError(lastError), lastError);
   }
 
   private async handleOnce(

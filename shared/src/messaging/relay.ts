@@ -2,6 +2,8 @@ import type { ConfirmChannel } from 'amqplib';
 import type { Sql } from 'postgres';
 import type { Logger } from '../logging';
 import type { AmqpClient } from './amqp';
+import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
+import { confirmed } from './confirm';
 import { toPublishOptions, type Envelope } from './envelope';
 import type { Topology } from './topology';
 
@@ -17,6 +19,7 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** An unconfirmed batch is treated as not published: its rows stay and go out again. */
   confirmTimeoutMs?: number;
+  breaker?: BreakerSettings;
   /** Fault injection for tests: runs after the broker confirmed a batch, before its rows are deleted. */
   afterPublish?: (messageIds: string[]) => void | Promise<void>;
 }
@@ -43,9 +46,16 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private pendingWake = false;
   private unlisten: (() => Promise<void>) | undefined;
+  /** Opens when publishing keeps failing (broker unreachable): the relay then waits instead of spinning. */
+  private readonly breaker: Breaker;
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 200;
+    this.breaker = new Breaker('relay-publisher', options.logger, options.breaker ?? DEFAULT_BREAKER);
+  }
+
+  get breakerState(): BreakerState {
+    return this.breaker.state;
   }
 
   async start(): Promise<void> {
@@ -62,6 +72,7 @@ export class OutboxRelay {
     await this.unlisten?.().catch(() => undefined);
     await this.channel?.close().catch(() => undefined);
     this.channel = undefined;
+    this.breaker.shutdown();
   }
 
   /** Publishes one batch; returns how many rows it published. */
@@ -72,7 +83,7 @@ export class OutboxRelay {
         order by seq limit ${this.batchSize}
         for update skip locked`;
       if (rows.length === 0) return 0;
-      await this.publish(rows);
+      await this.breaker.run(() => this.publish(rows));
       const ids = rows.map((row) => row.id);
       await this.options.afterPublish?.(ids);
       await tx`delete from outbox where id in ${tx(ids)}`;
@@ -94,8 +105,10 @@ export class OutboxRelay {
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.options.logger.warn({ err: error, failures }, 'outbox relay batch failed; rows stay for the next try');
-        await this.sleep(Math.min(5000, 100 * 2 ** failures));
+        const log = this.breaker.state === 'open' ? this.options.logger.debug : this.options.logger.warn;
+        log.call(this.options.logger, { err: error, failures }, 'outbox relay batch failed; rows stay for the next try');
+        const wait = this.breaker.state === 'open' ? (this.options.breaker ?? DEFAULT_BREAKER).resetTimeoutMs : 100 * 2 ** failures;
+        await this.sleep(Math.min(5000, wait));
         continue;
       }
       if (published < this.batchSize) await this.sleep(this.options.pollIntervalMs ?? 1000);
@@ -131,20 +144,13 @@ export class OutboxRelay {
   }
 
   private async awaitConfirms(channel: ConfirmChannel): Promise<void> {
-    const timeoutMs = this.options.confirmTimeoutMs ?? 5000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no publisher confirm within ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      await Promise.race([channel.waitForConfirms(), timeout]);
+      await confirmed(channel, this.options.confirmTimeoutMs ?? 5000);
     } catch (error) {
       // The channel's confirm state is unknown now; start the next batch on a fresh one.
       this.channel = undefined;
       channel.close().catch(() => undefined);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events';
+import CircuitBreaker from 'opossum';
+import type { Logger } from '../logging';
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+export interface BreakerSettings {
+  /** How long the breaker stays open before letting one trial call through. */
+  resetTimeoutMs: number;
+  /** Calls in the rolling window before the error rate can open the breaker. */
+  volumeThreshold: number;
+  errorThresholdPercentage: number;
+  rollingWindowMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerSettings = {
+  resetTimeoutMs: 5000,
+  volumeThreshold: 10,
+  errorThresholdPercentage: 50,
+  rollingWindowMs: 10_000,
+};
+
+/**
+ * An opossum circuit breaker around any async call. Only failures that `counts`
+ * accepts trip it (a handler's permanent errors are the message's fault, not the
+ * dependency's). Every state change is logged and emitted as 'state'.
+ */
+export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
+  private readonly circuit: CircuitBreaker<[() => Promise<unknown>], unknown>;
+
+  constructor(
+    readonly name: string,
+    logger: Logger,
+    settings: BreakerSettings = DEFAULT_BREAKER,
+    counts: (error: unknown) => boolean = () => true,
+  ) {
+    super();
+    this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+      name,
+      timeout: false,
+      resetTimeout: settings.resetTimeoutMs,
+      volumeThreshold: settings.volumeThreshold,
+      errorThresholdPercentage: settings.errorThresholdPercentage,
+      rollingCountTimeout: settings.rollingWindowMs,
+      errorFilter: (error: unknown) => !counts(error),
+    });
+    const changed = (state: BreakerState) => {
+      (state === 'closed' ? logger.info.bind(logger) : logger.warn.bind(logger))({ breaker: name, state }, `circuit breaker ${name} is ${state}`);
+      this.emit('state', state);
+    };
+    this.circuit.on('open', () => changed('open'));
+    this.circuit.on('halfOpen', () => changed('halfOpen'));
+    this.circuit.on('close', () => changed('closed'));
+  }
+
+  get state(): BreakerState {
+    return this.circuit.opened ? 'open' : this.circuit.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  run<T>(call: () => Promise<T>): Promise<T> {
+    return this.circuit.fire(call) as Promise<T>;
+  }
+
+  shutdown(): void {
+    this.circuit.shutdown();
+  }
+}

@@ -1,0 +1,54 @@
+/** Thrown by a handler to ask for a later retry (the failure is expected to pass). */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
+// SQLSTATEs that a retry can outlive: connection loss, serialization and deadlock
+// conflicts, lock timeouts, server shutdown or overload, a database closed to connections.
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57', '58'];
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '55006', '55000']);
+const TRANSIENT_CODES = new Set([
+  // postgres.js
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  // Node sockets
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  // opossum: the circuit is open
+  'EOPENBREAKER',
+]);
+
+/**
+ * Whether a handler failure may succeed later. Everything else (a contract or
+ * programming error, a missing row that will stay missing) is permanent and goes
+ * to the error queue at once. Walks the `cause` chain, since drizzle wraps driver errors.
+ */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof TransientError) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (TRANSIENT_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
+      if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The innermost message of an error chain: the driver's words, not drizzle's "Failed query: ..." wrapper. */
+export function describeError(error: unknown): string {
+  let current = error as { message?: string; cause?: unknown } | undefined;
+  let text = String(error);
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (typeof current.message === 'string' && current.message) text = current.message;
+    current = current.cause as typeof current;
+  }
+  return text;
+}

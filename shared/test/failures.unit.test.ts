@@ -1,0 +1,60 @@
+import { describeError, isTransient, TransientError } from '../src/messaging/failures';
+import { immediateBackoffMs, maxDeliveries, retryDelay, retryQueueDelays } from '../src/messaging/retryPolicy';
+
+const withCode = (code: string) => Object.assign(new Error(code), { code });
+
+describe('failure classification', () => {
+  it.each([
+    ['a lost connection', 'ECONNREFUSED'],
+    ['postgres.js closing the connection', 'CONNECTION_CLOSED'],
+    ['a serialization failure', '40001'],
+    ['a deadlock', '40P01'],
+    ['a lock timeout', '55P03'],
+    ['an administrator shutdown', '57P01'],
+    ['a database closed to connections', '55000'],
+    ['too many connections', '53300'],
+    ['an open circuit', 'EOPENBREAKER'],
+  ])('treats %s as transient', (_name, code) => {
+    expect(isTransient(withCode(code))).toBe(true);
+  });
+
+  it('looks through wrappers such as drizzle query errors', () => {
+    const wrapped = Object.assign(new Error('Failed query: select 1'), { cause: withCode('40P01') });
+    expect(isTransient(wrapped)).toBe(true);
+    expect(describeError(wrapped)).toBe('40P01');
+  });
+
+  it('treats a TransientError as transient and bugs, constraint violations and plain errors as permanent', () => {
+    expect(isTransient(new TransientError('later'))).toBe(true);
+    expect(isTransient(new TypeError('x is undefined'))).toBe(false);
+    expect(isTransient(withCode('23505'))).toBe(false);
+    expect(isTransient(new Error('No saga for order 1'))).toBe(false);
+  });
+});
+
+describe('retry policy', () => {
+  const policy = { immediateRetries: 2, delaysMs: [1000, 5000, 25000], jitter: 0.2 };
+
+  it('gives a message one delivery plus one per delay', () => {
+    expect(maxDeliveries(policy)).toBe(4);
+  });
+
+  it('spreads each delay over three retry queues', () => {
+    expect(retryQueueDelays(policy)).toEqual([800, 1000, 1200, 4000, 5000, 6000, 20000, 25000, 30000]);
+    expect(retryQueueDelays({ ...policy, jitter: 0 })).toEqual([1000, 5000, 25000]);
+  });
+
+  it('picks the delay of the redelivery, jittered', () => {
+    expect(retryDelay(policy, 1, () => 0)).toBe(800);
+    expect(retryDelay(policy, 2, () => 0.5)).toBe(5000);
+    expect(retryDelay(policy, 3, () => 0.99)).toBe(30000);
+    expect(() => retryDelay(policy, 4, () => 0)).toThrow(RangeError);
+  });
+
+  it('backs off in process exponentially with full jitter, capped at a second', () => {
+    expect(immediateBackoffMs(1, () => 1)).toBe(50);
+    expect(immediateBackoffMs(3, () => 1)).toBe(200);
+    expect(immediateBackoffMs(10, () => 1)).toBe(1000);
+    expect(immediateBackoffMs(3, () => 0)).toBe(0);
+  });
+});
