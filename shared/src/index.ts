@@ -23,3 +23,4 @@ export * from './messaging/breaker';
 export * from './messaging/confirm';
 export * from './messaging/failures';
 export * from './messaging/retryPolicy';
+export * from './db/locks';

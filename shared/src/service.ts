@@ -20,10 +20,17 @@ export interface ServiceDeps {
   runtime: Runtime;
 }
 
+/** Work a service does on its own schedule (a deadline sweeper, say), started after its consumer. */
+export interface BackgroundWorker {
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface ServiceDefinition {
   migrationsFolder: string;
   handlers: readonly MessageHandler[];
   routes(app: Express, deps: ServiceDeps): void;
+  background?: (deps: ServiceDeps) => BackgroundWorker[];
 }
 
 export interface RunningService extends ServiceDeps {
@@ -101,6 +108,11 @@ export async function startService(
     });
     await consumer.start();
     stoppers.push(() => consumer.stop());
+
+    for (const worker of definition.background?.(deps) ?? []) {
+      await worker.start();
+      stoppers.push(() => worker.stop());
+    }
 
     const app = createApp({
       logger,

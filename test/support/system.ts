@@ -11,11 +11,12 @@ import { dropTestDatabase, deleteNamespace, TEST_POSTGRES_URL, uniqueName } from
 import { billingService } from '../../services/billing/src/service';
 import { inventoryService } from '../../services/inventory/src/service';
 import { orderService } from '../../services/order/src/service';
+import { loadOrderSettings } from '../../services/order/src/settings';
 
-const definitions: Record<ServiceName, ServiceDefinition> = {
-  order: orderService,
-  inventory: inventoryService,
-  billing: billingService,
+const definitions: Record<ServiceName, (env: NodeJS.ProcessEnv) => ServiceDefinition> = {
+  order: (env) => orderService(loadOrderSettings(env)),
+  inventory: () => inventoryService,
+  billing: () => billingService,
 };
 export const SERVICE_NAMES: ServiceName[] = ['order', 'inventory', 'billing'];
 
@@ -26,11 +27,21 @@ export class TestSystem {
   private constructor(
     readonly namespace: string,
     readonly configs: Record<ServiceName, ServiceConfig>,
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  static async start(name: string): Promise<TestSystem> {
+  /** Starts `services` (all three unless told) with `env` added to the environment (timeouts, retry delays...). */
+  static async start(
+    name: string,
+    { services = SERVICE_NAMES, env: extra = {} }: { services?: ServiceName[]; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<TestSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
-    const env: NodeJS.ProcessEnv = { ...process.env, MESSAGING_NAMESPACE: namespace, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MESSAGING_NAMESPACE: namespace,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...extra,
+    };
     for (const service of SERVICE_NAMES) {
       const url = new URL(TEST_POSTGRES_URL);
       url.pathname = `/${namespace.replaceAll('-', '_')}_${service}`;
@@ -38,8 +49,8 @@ export class TestSystem {
       env[`${service.toUpperCase()}_PORT`] = '0';
     }
     const configs = Object.fromEntries(SERVICE_NAMES.map((s) => [s, loadServiceConfig(s, env)])) as Record<ServiceName, ServiceConfig>;
-    const system = new TestSystem(namespace, configs);
-    for (const service of SERVICE_NAMES) await system.startService(service);
+    const system = new TestSystem(namespace, configs, env);
+    for (const service of services) await system.startService(service);
     return system;
   }
 
@@ -54,7 +65,7 @@ export class TestSystem {
   }
 
   async startService(service: ServiceName): Promise<RunningService> {
-    const running = await startService(definitions[service], this.configs[service]);
+    const running = await startService(definitions[service](this.env), this.configs[service]);
     this.services.set(service, running);
     return running;
   }

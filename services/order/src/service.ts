@@ -2,9 +2,16 @@ import path from 'node:path';
 import type { ServiceDefinition } from '@saga/shared';
 import { orderRoutes } from './api/orders';
 import { orderHandlers } from './handlers';
+import { DeadlineSweeper } from './saga/deadlineSweeper';
+import type { OrderSettings } from './settings';
 
-export const orderService = {
-  migrationsFolder: path.join(__dirname, '..', 'drizzle'),
-  handlers: orderHandlers,
-  routes: orderRoutes,
-} satisfies ServiceDefinition;
+export function orderService(settings: OrderSettings): ServiceDefinition {
+  return {
+    migrationsFolder: path.join(__dirname, '..', 'drizzle'),
+    handlers: orderHandlers(settings.timeouts),
+    routes: (app, deps) => orderRoutes(app, deps, settings.timeouts),
+    background: (deps) => [
+      new DeadlineSweeper(deps.database.db, settings, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' })),
+    ],
+  };
+}

@@ -36,4 +36,8 @@ export const ProcessPayment = contract(
   'domain.order.ProcessPayment',
   z.object({ orderId: z.uuid(), userId: z.uuid(), amount: MoneyString }),
 );
-export const RefundPayment = contract('domain.order.RefundPayment', z.object({ orderId: z.uuid() }));
+/** Compensation of ProcessPayment; carries the charge so billing can refuse a charge that arrives after it. */
+export const RefundPayment = contract(
+  'domain.order.RefundPayment',
+  z.object({ orderId: z.uuid(), userId: z.uuid(), amount: MoneyString }),
+);

@@ -1,4 +1,4 @@
-import { handler, message } from '@saga/shared';
+import { handler, lockKey, message } from '@saga/shared';
 import { billing, order } from '@saga/shared/contracts';
 import { adjustBalance, lockAccount, paymentForOrder } from '../db/queries';
 import { payments } from '../db/schema';
@@ -7,6 +7,7 @@ import { decidePayment } from '../domain/payment';
 /** Charges the order's amount if the account covers it; a refusal is recorded as a Failed payment and answered, not thrown. */
 export const onProcessPayment = handler(order.ProcessPayment, async ({ tx, body, send, runtime }) => {
   const ref = { type: 'order', id: body.orderId };
+  await lockKey(tx, body.orderId); // serialises with a RefundPayment for the same order
   const existing = await paymentForOrder(tx, body.orderId, true);
   if (existing) {
     // Decided before under another message id: repeat the answer, charge nothing.

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '@saga/shared';
 import type { ProductStock } from '../domain/stock';
-import { products, reservations } from './schema';
+import { products, releasedOrders, reservations } from './schema';
 
 /** Loads the named products; with `lock`, row-locks them in id order so concurrent reservations cannot deadlock. */
 export async function loadProductStock(
@@ -41,5 +41,11 @@ export async function activeReservations(db: Executor, orderId: string, lock: bo
 
 export async function hasReservations(db: Executor, orderId: string): Promise<boolean> {
   const [row] = await db.select({ id: reservations.id }).from(reservations).where(eq(reservations.orderId, orderId)).limit(1);
+  return row !== undefined;
+}
+
+/** Whether the order's inventory was released; locks that row (if any) so a racing release waits. */
+export async function isReleased(db: Executor, orderId: string): Promise<boolean> {
+  const [row] = await db.select().from(releasedOrders).where(eq(releasedOrders.orderId, orderId)).for('share');
   return row !== undefined;
 }

@@ -37,3 +37,12 @@ export const reservations = pgTable(
     index('reservations_order_idx').on(table.orderId),
   ],
 );
+
+/**
+ * Orders whose inventory was released (compensated). A ReserveInventory that arrives
+ * after its ReleaseInventory (it was late, or retried) finds its order here and is refused.
+ */
+export const releasedOrders = pgTable('released_orders', {
+  orderId: uuid('order_id').primaryKey(),
+  releasedAt: timestamp('released_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

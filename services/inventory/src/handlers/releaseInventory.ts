@@ -1,12 +1,17 @@
 import { inArray } from 'drizzle-orm';
-import { handler, message } from '@saga/shared';
+import { handler, lockKey, message } from '@saga/shared';
 import { inventory, order } from '@saga/shared/contracts';
 import { activeReservations, moveStock } from '../db/queries';
-import { reservations } from '../db/schema';
+import { releasedOrders, reservations } from '../db/schema';
 
-/** Compensation: returns the order's reserved quantity to free stock. Releasing nothing is still a success. */
+/**
+ * Compensation: returns the order's reserved quantity to free stock, and remembers the
+ * order as released so a reservation arriving later is refused. Releasing nothing is a success.
+ */
 export const onReleaseInventory = handler(order.ReleaseInventory, async ({ tx, body, send, runtime }) => {
+  await lockKey(tx, body.orderId); // serialises with a ReserveInventory for the same order
   const now = runtime.now();
+  await tx.insert(releasedOrders).values({ orderId: body.orderId, releasedAt: now }).onConflictDoNothing();
   const active = await activeReservations(tx, body.orderId, true);
   for (const reservation of active) await moveStock(tx, reservation.productId, -reservation.quantity, now);
   if (active.length > 0) {

@@ -1,12 +1,18 @@
-import { handler, message } from '@saga/shared';
+import { handler, lockKey, message } from '@saga/shared';
 import { inventory, order } from '@saga/shared/contracts';
-import { hasReservations, loadProductStock, moveStock } from '../db/queries';
+import { hasReservations, isReleased, loadProductStock, moveStock } from '../db/queries';
 import { reservations } from '../db/schema';
 import { decideStock } from '../domain/stock';
 
 /** Reserves every line or none: the products are row-locked, checked, then moved from stock to reserved. */
 export const onReserveInventory = handler(order.ReserveInventory, async ({ tx, body, send, runtime }) => {
   const ref = { type: 'order', id: body.orderId };
+  await lockKey(tx, body.orderId); // serialises with a ReleaseInventory for the same order
+  if (await isReleased(tx, body.orderId)) {
+    const reason = `Order ${body.orderId} was already released (compensated); the late reservation is refused`;
+    await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason }, ref));
+    return;
+  }
   if (await hasReservations(tx, body.orderId)) {
     // Reserved before under another message id: answer again, change nothing.
     await send(message(inventory.InventoryReserved, { orderId: body.orderId }, ref));

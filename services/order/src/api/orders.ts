@@ -5,6 +5,7 @@ import { badRequest, idParams, moneyInput, notFound, validate, type ServiceDeps 
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
+import type { SagaTimeouts } from '../settings';
 
 const PlaceOrderBody = z.object({
   userId: z.uuid({ error: 'must be a uuid' }),
@@ -40,12 +41,12 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-export function orderRoutes(app: Express, { database: { db }, runtime }: ServiceDeps): void {
+export function orderRoutes(app: Express, { database: { db }, runtime }: ServiceDeps, timeouts: SagaTimeouts): void {
   app.post('/api/orders', async (req, res) => {
     const body = validate(PlaceOrderBody, req.body, 'order');
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
-    const { order, replayed } = await placeOrder(db, body, key, runtime);
+    const { order, replayed } = await placeOrder(db, body, key, runtime, timeouts);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(202).location(`/api/orders/${order.id}`).json(order);
   });

@@ -4,6 +4,7 @@ import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
 import { startOrderSaga } from '../saga/orderSagaStore';
+import type { SagaTimeouts } from '../settings';
 import { orderJson, type OrderJson } from './orderJson';
 
 export interface PlacedOrder {
@@ -24,6 +25,7 @@ export async function placeOrder(
   request: PlaceOrderRequest,
   idempotencyKey: string | undefined,
   runtime: Runtime,
+  timeouts: SagaTimeouts,
 ): Promise<PlacedOrder> {
   const bodyFingerprint = fingerprint(request);
   if (idempotencyKey) {
@@ -65,6 +67,7 @@ export async function placeOrder(
           totalAmount: created.totalAmount,
         },
         runtime,
+        timeouts,
       );
       const ref = { type: 'order', id: created.id };
       await enqueue(tx, { source: 'order', correlationId: created.id, causationId: null, conversationId: created.id, runtime }, [

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { OrderItem } from '../domain/order';
 import type { HistoryEntry } from '../domain/orderSaga.machine';
@@ -33,8 +34,16 @@ export const orderSagas = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    /** When the step (or compensation) under way times out; null once the saga has ended. */
+    stepDeadlineAt: timestamp('step_deadline_at', { withTimezone: true, mode: 'date' }),
+    /** When the whole saga times out; null once it is compensating or has ended. */
+    deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }),
   },
-  (table) => [index('order_sagas_status_idx').on(table.status)],
+  (table) => [
+    index('order_sagas_status_idx').on(table.status),
+    index('order_sagas_step_deadline_idx').on(table.stepDeadlineAt).where(sql`${table.stepDeadlineAt} is not null`),
+    index('order_sagas_deadline_idx').on(table.deadlineAt).where(sql`${table.deadlineAt} is not null`),
+  ],
 );
 
 /** Idempotency-Key of POST /api/orders: the body's fingerprint and the answer, stored with the order. */

@@ -11,6 +11,11 @@ import { order, type BodyOf, type Contract, type StockLine } from '@saga/shared/
  * A step's compensation is pushed when the step succeeds; a failure compensates in
  * reverse order what succeeded, or ends Failed when nothing did. Events a state does
  * not expect (duplicates, late replies) leave the snapshot unchanged.
+ *
+ * A passing deadline fails the step under way; since its action may still happen (the
+ * command may be queued, or done with its reply lost), that step's own compensation is
+ * run too, and the services refuse an action that arrives after its compensation.
+ * A deadline while compensating sends the compensation again: it is never dropped.
  */
 
 export type StepName = 'ValidateInventory' | 'ReserveInventory' | 'ProcessPayment';
@@ -19,7 +24,7 @@ export type SagaStatus = 'Started' | 'InProgress' | 'Completed' | 'Failed' | 'Co
 
 export interface HistoryEntry {
   step: StepName | CompensationName;
-  status: 'Completed' | 'Failed';
+  status: 'Completed' | 'Failed' | 'TimedOut';
   message: string;
   timestamp: string;
 }
@@ -46,7 +51,9 @@ export type OrderSagaEvent =
   | { type: 'PaymentProcessed'; at: string; amount: string }
   | { type: 'PaymentFailed'; at: string; reason: string }
   | { type: 'InventoryReleased'; at: string; releasedQuantity: number }
-  | { type: 'PaymentRefunded'; at: string; refundedAmount: string };
+  | { type: 'PaymentRefunded'; at: string; refundedAmount: string }
+  /** Found by the deadline sweeper: no reply within the step's time, or the whole saga's. */
+  | { type: 'DeadlinePassed'; at: string; deadline: 'step' | 'saga'; afterMs: number };
 
 export interface SagaMessage<C extends Contract = Contract> {
   contract: C;
@@ -63,7 +70,7 @@ const sagaMessage = <C extends Contract>(contract: C, body: BodyOf<C>): SagaMess
 
 const compensationMessages: Record<CompensationName, (context: OrderSagaContext) => SagaMessage> = {
   ReleaseInventory: (c) => sagaMessage(order.ReleaseInventory, { orderId: c.orderId }),
-  RefundPayment: (c) => sagaMessage(order.RefundPayment, { orderId: c.orderId }),
+  RefundPayment: (c) => sagaMessage(order.RefundPayment, { orderId: c.orderId, userId: c.userId, amount: c.totalAmount }),
 };
 
 const topCompensation = (context: OrderSagaContext) => context.compensations.at(-1);
@@ -111,6 +118,7 @@ export const orderSagaMachine = setup({
           actions: { type: 'record', params: { step: 'ValidateInventory', status: 'Completed', message: 'Inventory available' } },
         },
         InventoryValidationFailed: stepFailed('ValidateInventory'),
+        DeadlinePassed: stepTimedOut('ValidateInventory', null),
       },
     },
     ReserveInventory: {
@@ -127,6 +135,7 @@ export const orderSagaMachine = setup({
           ],
         },
         InventoryReservationFailed: stepFailed('ReserveInventory'),
+        DeadlinePassed: stepTimedOut('ReserveInventory', 'ReleaseInventory'),
       },
     },
     ProcessPayment: {
@@ -155,6 +164,7 @@ export const orderSagaMachine = setup({
           ],
         },
         PaymentFailed: stepFailed('ProcessPayment'),
+        DeadlinePassed: stepTimedOut('ProcessPayment', 'RefundPayment'),
       },
     },
     Compensating: {
@@ -165,6 +175,18 @@ export const orderSagaMachine = setup({
       on: {
         InventoryReleased: compensationDone('ReleaseInventory', (e) => `Inventory released (${e.releasedQuantity} units)`),
         PaymentRefunded: compensationDone('RefundPayment', (e) => `Payment refunded: ${e.refundedAmount}`),
+        DeadlinePassed: {
+          target: 'Compensating',
+          reenter: true,
+          actions: {
+            type: 'record',
+            params: ({ context, event }) => ({
+              step: topCompensation(context)!,
+              status: 'TimedOut',
+              message: `No reply to ${topCompensation(context)} within ${seconds(event.afterMs)}; sent again`,
+            }),
+          },
+        },
       },
     },
     Completed: {
@@ -209,6 +231,37 @@ function stepFailed(step: StepName) {
     { guard: 'hasCompensations', target: 'Compensating', actions },
     { target: 'Failed', actions },
   ] as const;
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
+function timeoutMessage(step: StepName, event: { deadline: 'step' | 'saga'; afterMs: number }): string {
+  return event.deadline === 'step'
+    ? `No reply to ${step} within ${seconds(event.afterMs)}`
+    : `Saga deadline of ${seconds(event.afterMs)} passed during ${step}`;
+}
+
+/**
+ * A deadline passed during a step: the step failed, but its action may still happen,
+ * so its own compensation (if it has one) joins those of the steps before it.
+ */
+function stepTimedOut(step: StepName, ownCompensation: CompensationName | null) {
+  type TimeoutEvent = { event: { deadline: 'step' | 'saga'; afterMs: number } };
+  const actions = [
+    { type: 'fail', params: ({ event }: TimeoutEvent) => timeoutMessage(step, event) },
+    {
+      type: 'record',
+      params: ({ event }: TimeoutEvent): Omit<HistoryEntry, 'timestamp'> => ({
+        step,
+        status: 'TimedOut',
+        message: timeoutMessage(step, event),
+      }),
+    },
+    ...(ownCompensation ? [{ type: 'pushCompensation', params: ownCompensation } as const] : []),
+  ] as const;
+  return ownCompensation
+    ? [{ target: 'Compensating', actions }] as const
+    : [{ guard: 'hasCompensations', target: 'Compensating', actions }, { target: 'Failed', actions }] as const;
 }
 
 /** A compensation's reply: run the next one down the stack, or end Compensated after the last. */

@@ -1,4 +1,5 @@
 import type { MessageHandler } from '@saga/shared';
+import type { SagaTimeouts } from '../settings';
 import { onInventoryReleased } from './inventoryReleased';
 import { onInventoryReservationFailed } from './inventoryReservationFailed';
 import { onInventoryReserved } from './inventoryReserved';
@@ -9,13 +10,14 @@ import { onPaymentProcessed } from './paymentProcessed';
 import { onPaymentRefunded } from './paymentRefunded';
 
 /** Every reply the order saga takes in; the order queue's bindings are derived from this list. */
-export const orderHandlers: MessageHandler[] = [
-  onInventoryValidated,
-  onInventoryValidationFailed,
-  onInventoryReserved,
-  onInventoryReservationFailed,
-  onInventoryReleased,
-  onPaymentProcessed,
-  onPaymentFailed,
-  onPaymentRefunded,
-];
+export const orderHandlers = (timeouts: SagaTimeouts): MessageHandler[] =>
+  [
+    onInventoryValidated,
+    onInventoryValidationFailed,
+    onInventoryReserved,
+    onInventoryReservationFailed,
+    onInventoryReleased,
+    onPaymentProcessed,
+    onPaymentFailed,
+    onPaymentRefunded,
+  ].map((build) => build(timeouts));

@@ -2,15 +2,19 @@ import { handler, type MessageHandler } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
 import type { OrderSagaEvent } from '../domain/orderSaga.machine';
 import { advanceOrderSaga } from '../saga/orderSagaStore';
+import type { SagaTimeouts } from '../settings';
 
-/** A handler that turns one reply message into one saga event and advances the order's saga with it. */
+/**
+ * A handler that turns one reply message into one saga event and advances the order's
+ * saga with it. Built with the saga's timeouts, which set the next step's deadline.
+ */
 export function sagaReply<C extends Contract>(
   contract: C,
   toEvent: (body: BodyOf<C>, at: string) => OrderSagaEvent,
-): MessageHandler {
-  return handler(contract, async ({ tx, body, envelope, send, runtime, logger }) => {
+): (timeouts: SagaTimeouts) => MessageHandler {
+  return (timeouts) => handler(contract, async ({ tx, body, envelope, send, runtime, logger }) => {
     const now = runtime.now();
-    const result = await advanceOrderSaga(tx, envelope.correlationId, toEvent(body, now.toISOString()), now);
+    const result = await advanceOrderSaga(tx, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
     if (!result.changed) {
       logger.info('reply does not apply to the saga in its current state; ignored');
       return;

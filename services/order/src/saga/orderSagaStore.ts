@@ -3,7 +3,8 @@ import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { message, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
 import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
-import { viewSaga } from '../domain/sagaView';
+import { viewSaga, type SagaView } from '../domain/sagaView';
+import type { SagaTimeouts } from '../settings';
 
 type SagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
 type SagaActions = ReturnType<typeof transition<typeof orderSagaMachine>>[1];
@@ -18,11 +19,23 @@ function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
     });
 }
 
+const later = (now: Date, ms: number) => new Date(now.getTime() + ms);
+
+/**
+ * Deadlines after a change: every non-final state gets a fresh step deadline; the
+ * saga's overall deadline stops applying once it compensates (compensation must finish).
+ */
+function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
+  if (view.terminal) return { stepDeadlineAt: null, deadlineAt: null };
+  return { stepDeadlineAt: later(now, timeouts.stepMs), deadlineAt: view.status === 'Compensating' ? null : deadlineAt };
+}
+
 /** Creates the saga row of a new order (on the order's transaction) and returns its first messages. */
 export async function startOrderSaga(
   tx: Executor,
   input: OrderSagaInput,
   runtime: Runtime,
+  timeouts: SagaTimeouts,
 ): Promise<OutgoingMessage[]> {
   const [snapshot, actions] = initialTransition(orderSagaMachine, input);
   const view = viewSaga(snapshot);
@@ -37,6 +50,7 @@ export async function startOrderSaga(
     version: 1,
     createdAt: now,
     updatedAt: now,
+    ...deadlines(view, now, timeouts, later(now, timeouts.sagaMs)),
   });
   return messagesOf(actions, input.orderId);
 }
@@ -55,6 +69,7 @@ export async function advanceOrderSaga(
   orderId: string,
   event: OrderSagaEvent,
   now: Date,
+  timeouts: SagaTimeouts,
 ): Promise<AdvanceResult> {
   const [row] = await tx.select().from(orderSagas).where(eq(orderSagas.orderId, orderId)).for('update');
   if (!row) throw new Error(`No saga for order ${orderId}`);
@@ -73,6 +88,7 @@ export async function advanceOrderSaga(
       version: sql`${orderSagas.version} + 1`,
       updatedAt: now,
       completedAt: after.terminal ? now : null,
+      ...deadlines(after, now, timeouts, row.deadlineAt),
     })
     .where(eq(orderSagas.id, row.id));
   if (after.orderStatus !== before.orderStatus) {
