@@ -6,7 +6,7 @@ const transform = {
     { jsc: { target: 'es2022', parser: { syntax: 'typescript' }, keepClassNames: true }, module: { type: 'commonjs' } },
   ],
 };
-const common = { testEnvironment: 'node', transform, roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/test'] };
+const common = { testEnvironment: 'node', transform, roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/test'] };
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,0 +1,190 @@
+/**
+ * saga-dlq: inspect and repair error queues.
+ *
+ *   npm run dlq -- list
+ *   npm run dlq -- show saga.billing.error --limit 20
+ *   npm run dlq -- replay saga.billing.error --type domain.order.ProcessPayment --rate 50/s
+ *   npm run dlq -- export saga.billing.error --file billing-errors.jsonl
+ *   npm run dlq -- purge saga.billing.error --yes
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { redactUrl } from '@saga/shared';
+import { age } from './deadMessage';
+import { ErrorQueues, type Filter } from './errorQueues';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  /** Whether to draw a progress bar (a terminal on stderr). */
+  interactive: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const SERVICES = ['order', 'inventory', 'billing'];
+
+function parseRate(value: string): number {
+  const rate = Number(value.replace(/\/s$/, ''));
+  if (!Number.isFinite(rate) || rate <= 0) throw new InvalidArgumentError('a positive number of messages per second, e.g. 50/s');
+  return rate;
+}
+
+function parseLimit(value: string): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError('a positive whole number');
+  return limit;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+}
+
+/** Runs one command; returns the process exit code (0 ok, 1 partial failure or error, 2 usage). */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const url = io.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  let code = 0;
+  const withQueues = async (work: (queues: ErrorQueues) => Promise<void>) => {
+    let queues: ErrorQueues;
+    try {
+      queues = await ErrorQueues.connect(url);
+    } catch (error) {
+      throw new Error(`Cannot reach RabbitMQ at ${redactUrl(url)} (${(error as Error).message}); set AMQP_URL`);
+    }
+    try {
+      await work(queues);
+    } finally {
+      await queues.close();
+    }
+  };
+
+  const program = new Command('saga-dlq')
+    .description('Inspect, export, replay and purge the error queues of the order saga')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+
+  program
+    .command('list')
+    .description('error queues and how many messages each holds')
+    .option('--namespace <ns>', 'messaging namespace', io.env.MESSAGING_NAMESPACE ?? 'saga')
+    .action((options: { namespace: string }) =>
+      withQueues(async (queues) => {
+        const depths = await queues.depths(SERVICES.map((s) => `${options.namespace}.${s}.error`));
+        const rows = [['QUEUE', 'MESSAGES'], ...depths.map((d) => [d.queue, d.messages === undefined ? 'missing' : String(d.messages)])];
+        table(rows).forEach((line) => io.out(line));
+      }),
+    );
+
+  program
+    .command('show <queue>')
+    .description('the messages in an error queue, without removing them')
+    .option('--limit <n>', 'at most this many', parseLimit, 20)
+    .action((queue: string, options: { limit: number }) =>
+      withQueues(async (queues) => {
+        const messages = await queues.browse(queue, options.limit);
+        const now = new Date();
+        const rows = [
+          ['TYPE', 'MESSAGE ID', 'CORRELATION ID', 'REASON', 'ATTEMPTS', 'AGE', 'DETAIL'],
+          ...messages.map(({ dead }) => [
+            dead.type,
+            dead.messageId,
+            dead.correlationId,
+            dead.reason,
+            String(dead.attempts),
+            age(dead.failedAt, now),
+            dead.detail.replace(/\s+/g, ' ').slice(0, 120),
+          ]),
+        ];
+        table(rows).forEach((line) => io.out(line));
+        io.out(`${messages.length} message(s) shown from ${queue}`);
+      }),
+    );
+
+  program
+    .command('replay <queue>')
+    .description('republish messages to where they came from, with retry headers reset; each leaves the error queue once the broker confirmed its republish')
+    .option('--id <messageId>', 'only this message')
+    .option('--type <messageType>', 'only messages of this type')
+    .option('--all', 'every message')
+    .option('--dry-run', 'say what would be replayed, change nothing')
+    .option('--rate <n/s>', 'at most this many per second', parseRate)
+    .action((queue: string, options: { id?: string; type?: string; all?: boolean; dryRun?: boolean; rate?: number }) =>
+      withQueues(async (queues) => {
+        const chosen = [options.id, options.type, options.all].filter((o) => o !== undefined).length;
+        if (chosen !== 1) {
+          io.err('replay needs exactly one of --id, --type or --all');
+          code = 2;
+          return;
+        }
+        const filter: Filter = options.id ? { id: options.id } : options.type ? { type: options.type } : { all: true };
+        const bar = io.interactive && !options.dryRun ? new SingleBar({ stream: process.stderr, format: 'replaying [{bar}] {value}/{total}' }) : undefined;
+        let started = false;
+        const result = await queues.replay(queue, filter, {
+          dryRun: options.dryRun,
+          ratePerSecond: options.rate,
+          onProgress: (done, total) => {
+            if (bar && !started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar?.update(done);
+          },
+        });
+        bar?.stop();
+        if (options.dryRun) {
+          result.matched.forEach((m) => io.out(`would replay ${m.messageId} ${m.type} -> ${m.target.exchange || '(default)'} ${m.target.routingKey}`));
+          io.out(`dry run: ${result.matched.length} message(s) would be replayed from ${queue}`);
+          return;
+        }
+        result.failed.forEach((f) => io.err(`not replayed ${f.messageId}: ${f.error} (it stays in ${queue})`));
+        io.out(`replayed ${result.replayed} of ${result.matched.length} matching message(s) from ${queue}; ${result.failed.length} failed`);
+        if (result.failed.length > 0) code = 1;
+      }),
+    );
+
+  program
+    .command('purge <queue>')
+    .description('delete every message in an error queue')
+    .option('--yes', 'really delete them')
+    .action((queue: string, options: { yes?: boolean }) =>
+      withQueues(async (queues) => {
+        if (!options.yes) {
+          io.err(`purge deletes every message in ${queue}; run it again with --yes (export them first with: export ${queue} --file F)`);
+          code = 2;
+          return;
+        }
+        io.out(`purged ${await queues.purge(queue)} message(s) from ${queue}`);
+      }),
+    );
+
+  program
+    .command('export <queue>')
+    .description('write every message (body, properties, failure details) as JSON lines; removes nothing')
+    .requiredOption('--file <path>', 'where to write')
+    .action((queue: string, options: { file: string }) =>
+      withQueues(async (queues) => {
+        io.out(`exported ${await queues.export(queue, options.file)} message(s) from ${queue} to ${options.file}`);
+      }),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    io.err((error as Error).message);
+    return 1;
+  }
+}
+
+/** Runs the CLI on this process's arguments and exits with its code. */
+export function main(): void {
+  void runCli(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    interactive: Boolean(process.stderr.isTTY),
+    env: process.env,
+  }).then((code) => process.exit(code));
+}
+
+if (require.main === module) main();

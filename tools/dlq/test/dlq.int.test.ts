@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { ERROR_HEADER, RETRY_HEADER, topology } from '@saga/shared';
+import { deleteNamespace, eventually, TEST_AMQP_URL, uniqueName } from '@saga/shared/testing';
+import { runCli } from '../src/cli';
+
+const namespace = uniqueName('dlq').replaceAll('_', '-');
+const topo = topology(namespace);
+const errorQueue = topo.errorQueue('billing');
+/** Stands in for the billing work queue: where replayed messages must arrive. */
+const workQueue = topo.queue('billing');
+let connection: ChannelModel;
+let channel: Channel;
+
+beforeAll(async () => {
+  connection = await connect(TEST_AMQP_URL);
+  channel = await connection.createChannel();
+  await channel.assertExchange(topo.exchange, 'topic', { durable: true });
+  await channel.assertQueue(errorQueue, { durable: true });
+  await channel.assertQueue(workQueue, { durable: true });
+  await channel.bindQueue(workQueue, topo.exchange, 'domain.order.*');
+});
+afterAll(async () => {
+  await connection.close();
+  await deleteNamespace(namespace, [errorQueue, workQueue]);
+});
+beforeEach(async () => {
+  await channel.purgeQueue(errorQueue);
+  await channel.purgeQueue(workQueue);
+});
+
+/** Puts a message in the error queue as the consumer would after its last attempt. */
+function deadLetter(type: string, body: unknown = { orderId: randomUUID() }): string {
+  const messageId = randomUUID();
+  channel.sendToQueue(errorQueue, Buffer.from(JSON.stringify(body)), {
+    persistent: true,
+    messageId,
+    type,
+    correlationId: randomUUID(),
+    contentType: 'application/json',
+    headers: {
+      'x-causation-id': randomUUID(),
+      [ERROR_HEADER.reason]: 'retries-exhausted',
+      [ERROR_HEADER.message]: 'connect ECONNREFUSED 127.0.0.1:5432',
+      [ERROR_HEADER.originalExchange]: topo.exchange,
+      [ERROR_HEADER.originalRoutingKey]: type,
+      [ERROR_HEADER.originalQueue]: workQueue,
+      [ERROR_HEADER.attempts]: 4,
+      [ERROR_HEADER.failedAt]: new Date().toISOString(),
+      [ERROR_HEADER.failedBy]: 'billing',
+      [RETRY_HEADER.attempt]: 3,
+    },
+  });
+  return messageId;
+}
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    interactive: false,
+    env: { AMQP_URL: TEST_AMQP_URL, MESSAGING_NAMESPACE: namespace },
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const depth = async (queue: string) => (await channel.checkQueue(queue)).messageCount;
+async function drain(queue: string) {
+  const messages = [];
+  for (let m = await channel.get(queue, { noAck: true }); m; m = await channel.get(queue, { noAck: true })) messages.push(m);
+  return messages;
+}
+const settle = (queue: string, count: number) =>
+  eventually(async () => (await depth(queue)) === count, { what: `${count} messages in ${queue}` });
+
+describe('saga-dlq', () => {
+  it('lists the error queues of the namespace with their depths', async () => {
+    deadLetter('domain.order.ProcessPayment');
+    await settle(errorQueue, 1);
+    const { code, out } = await cli('list');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`${errorQueue}\\s+1`));
+    expect(out).toMatch(new RegExp(`${namespace}.order.error\\s+missing`));
+  });
+
+  it('shows messages with their reason and attempts, and removes none', async () => {
+    const id = deadLetter('domain.order.ProcessPayment');
+    deadLetter('domain.order.RefundPayment');
+    await settle(errorQueue, 2);
+    const { code, out } = await cli('show', errorQueue, '--limit', '5');
+    expect(code).toBe(0);
+    expect(out).toContain(id);
+    expect(out).toMatch(/domain\.order\.ProcessPayment .*retries-exhausted\s+4\s+\d+s\s+connect ECONNREFUSED/);
+    expect(out).toContain('2 message(s) shown');
+    await settle(errorQueue, 2);
+  });
+
+  it('exports every message as JSON lines and removes none', async () => {
+    const body = { orderId: randomUUID(), amount: '12.34' };
+    const id = deadLetter('domain.order.ProcessPayment', body);
+    await settle(errorQueue, 1);
+    const file = path.join(os.tmpdir(), `${namespace}.jsonl`);
+    const { code } = await cli('export', errorQueue, '--file', file);
+    expect(code).toBe(0);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    await rm(file);
+    expect(lines).toEqual([expect.objectContaining({ messageId: id, reason: 'retries-exhausted', attempts: 4, body })]);
+    await settle(errorQueue, 1);
+  });
+
+  it('replays one type to where it came from with retry headers reset, and leaves the rest', async () => {
+    const payment = deadLetter('domain.order.ProcessPayment');
+    deadLetter('domain.order.RefundPayment');
+    await settle(errorQueue, 2);
+    const dry = await cli('replay', errorQueue, '--type', 'domain.order.ProcessPayment', '--dry-run');
+    expect(dry.out).toContain('dry run: 1 message(s) would be replayed');
+    await settle(errorQueue, 2);
+    expect(await depth(workQueue)).toBe(0);
+
+    const { code, out } = await cli('replay', errorQueue, '--type', 'domain.order.ProcessPayment');
+    expect(code).toBe(0);
+    expect(out).toContain('replayed 1 of 1 matching message(s)');
+    await settle(workQueue, 1);
+    const [replayed] = await drain(workQueue);
+    expect(replayed!.properties.messageId).toBe(payment);
+    expect(replayed!.fields.routingKey).toBe('domain.order.ProcessPayment');
+    const headers = replayed!.properties.headers!;
+    expect(headers[RETRY_HEADER.attempt]).toBeUndefined();
+    expect(headers[ERROR_HEADER.reason]).toBeUndefined();
+    expect(headers[ERROR_HEADER.attempts]).toBeUndefined();
+    expect(headers['x-causation-id']).toBeDefined();
+    expect(headers['x-replayed-from']).toBe(errorQueue);
+    const [left] = await drain(errorQueue);
+    expect(left!.properties.type).toBe('domain.order.RefundPayment');
+  });
+
+  it('replays one message by id, or all of them at a bounded rate', async () => {
+    const ids = [deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ReleaseInventory')];
+    await settle(errorQueue, 3);
+    expect((await cli('replay', errorQueue, '--id', ids[1]!)).code).toBe(0);
+    await settle(workQueue, 1);
+    expect((await cli('replay', errorQueue, '--all', '--rate', '20/s')).out).toContain('replayed 2 of 2');
+    await settle(workQueue, 3);
+    expect((await drain(workQueue)).map((m) => m.properties.messageId).sort()).toEqual([...ids].sort());
+    expect(await depth(errorQueue)).toBe(0);
+  });
+
+  it('refuses to replay without a filter and to purge without --yes', async () => {
+    deadLetter('domain.order.ProcessPayment');
+    await settle(errorQueue, 1);
+    expect((await cli('replay', errorQueue)).code).toBe(2);
+    const refused = await cli('purge', errorQueue);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--yes');
+    await settle(errorQueue, 1);
+    expect((await cli('purge', errorQueue, '--yes')).out).toContain('purged 1 message(s)');
+    await settle(errorQueue, 0);
+  });
+
+  it('loses nothing when a replay is killed midway', async () => {
+    const ids = Array.from({ length: 12 }, () => deadLetter('domain.order.ProcessPayment'));
+    await settle(errorQueue, 12);
+    const bin = path.resolve(__dirname, '..', 'bin', 'saga-dlq.js');
+    const child = spawn(process.execPath, [bin, 'replay', errorQueue, '--all', '--rate', '4/s'], {
+      env: { ...process.env, AMQP_URL: TEST_AMQP_URL },
+      stdio: 'ignore',
+    });
+    await eventually(async () => (await depth(workQueue)) >= 2, { what: 'the replay to be under way' });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await eventually(async () => (await depth(workQueue)) + (await depth(errorQueue)) >= 12, { what: 'every message to be somewhere' });
+    const seen = [...(await drain(workQueue)), ...(await drain(errorQueue))].map((m) => m.properties.messageId as string);
+    expect(new Set(seen)).toEqual(new Set(ids));
+  });
+});
