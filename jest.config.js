@@ -1,5 +1,6 @@
 // Test tiers by file suffix: *.unit.test.ts (pure, no I/O), *.int.test.ts (real
-// PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP).
+// PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP), *.fault.test.ts
+// (the services as processes, with crashes, outages and duplicates injected).
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -17,5 +18,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
+    { ...common, displayName: 'fault', testMatch: ['**/*.fault.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
   ],
 };

@@ -24,3 +24,4 @@ export * from './messaging/confirm';
 export * from './messaging/failures';
 export * from './messaging/retryPolicy';
 export * from './db/locks';
+export * from './faults';

@@ -67,7 +67,7 @@ export async function startService(
     );
   }
   const database = openDatabase(config.databaseUrl, { max: config.databasePoolSize });
-  const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.service}-service`, logger });
+  const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.namespace}:${config.service}`, logger });
   const stoppers: Array<() => Promise<void>> = [() => database.close()];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => logger.warn({ err: error }, 'stop failed'));
@@ -80,14 +80,15 @@ export async function startService(
     const deps: ServiceDeps = { database, amqp, topology: topo, logger, runtime };
 
     const relay = new OutboxRelay({
-      sql: database.sql,
+      pool: database.pool,
+      databaseUrl: config.databaseUrl,
       amqp,
       topology: topo,
       logger: logger.child({ component: 'relay' }),
       batchSize: config.relayBatchSize,
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
-      breaker: config.breaker,
+      breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
     });
     await relay.start();
     stoppers.push(() => relay.stop());
@@ -118,7 +119,7 @@ export async function startService(
       logger,
       routes: (expressApp) => definition.routes(expressApp, deps),
       health: [
-        { name: 'database', healthy: () => database.sql`select 1`.then(() => true) },
+        { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },
         { name: 'broker', healthy: () => amqp.isConnected },
       ],
       healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),

@@ -86,7 +86,7 @@ afterAll(async () => {
   await fx.close();
 });
 beforeEach(async () => {
-  await fx.database.sql`truncate effects, inbox, outbox`;
+  await fx.query('truncate effects, inbox, outbox');
   await fx.channel.purgeQueue(fx.topology.errorQueue(ENDPOINT));
   failuresLeft = 0;
   outage = false;
@@ -112,7 +112,7 @@ function publish(body: unknown, overrides: { messageId?: string; type?: string; 
   return messageId;
 }
 
-const effects = async () => (await fx.database.sql`select message_id, n from effects order by n`).map((r) => ({ ...r }));
+const effects = () => fx.query('select message_id, n from effects order by n');
 const queueDepth = async (queue: string) => (await fx.channel.checkQueue(queue)).messageCount;
 /** Waits until the consumer has acknowledged `count` deliveries, and returns what became of them. */
 const acknowledged = (count: number) =>
@@ -132,10 +132,10 @@ describe('consumer', () => {
     const messageId = publish({ orderId: randomUUID(), n: 1 });
     expect(await acknowledged(1)).toEqual(['handled']);
     expect(await effects()).toEqual([{ message_id: messageId, n: 1 }]);
-    const [reply] = await fx.database.sql`select type, headers from outbox`;
+    const [reply] = await fx.query('select type, headers from outbox');
     expect(reply!.type).toBe('test.kernel.Pong');
     expect(reply!.headers).toMatchObject({ causationId: messageId, source: 'test' });
-    const inbox = await fx.database.sql`select consumer, message_id from inbox`;
+    const inbox = await fx.query('select consumer, message_id from inbox');
     expect(inbox.map((r) => ({ ...r }))).toEqual([{ consumer: ENDPOINT, message_id: messageId }]);
   });
 
@@ -147,7 +147,7 @@ describe('consumer', () => {
     publish(body, { messageId });
     expect((await acknowledged(3)).sort()).toEqual(['duplicate', 'duplicate', 'handled']);
     expect(await effects()).toHaveLength(1);
-    const replies = await fx.database.sql`select count(*)::int as n from outbox`;
+    const replies = await fx.query('select count(*)::int as n from outbox');
     expect(replies[0]!.n).toBe(1);
     expect(await queueDepth(fx.topology.errorQueue(ENDPOINT))).toBe(0);
   });
@@ -218,7 +218,7 @@ describe('consumer', () => {
     expect(headers[ERROR_HEADER.message]).toBe('ping -1 always fails');
     expect(headers[ERROR_HEADER.stack]).toMatch(/Error: ping -1 always fails/);
     expect(await effects()).toEqual([]);
-    expect((await fx.database.sql`select 1 from inbox`).length).toBe(0);
+    expect((await fx.query('select 1 from inbox')).length).toBe(0);
   });
 
   it('opens its breaker in an outage and leaves messages in the work queue, then drains them after recovery', async () => {
@@ -238,7 +238,8 @@ describe('consumer', () => {
   it('has one effect when the relay crashed after publishing and published the message again', async () => {
     let crashes = 0;
     const relay = new OutboxRelay({
-      sql: fx.database.sql,
+      pool: fx.database.pool,
+      databaseUrl: fx.databaseUrl,
       amqp: fx.amqp,
       topology: fx.topology,
       logger: silentLogger,

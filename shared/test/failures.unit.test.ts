@@ -6,7 +6,8 @@ const withCode = (code: string) => Object.assign(new Error(code), { code });
 describe('failure classification', () => {
   it.each([
     ['a lost connection', 'ECONNREFUSED'],
-    ['postgres.js closing the connection', 'CONNECTION_CLOSED'],
+    ['a reset connection', 'ECONNRESET'],
+    ['a timed-out call', 'ETIMEDOUT'],
     ['a serialization failure', '40001'],
     ['a deadlock', '40P01'],
     ['a lock timeout', '55P03'],
@@ -17,6 +18,13 @@ describe('failure classification', () => {
   ])('treats %s as transient', (_name, code) => {
     expect(isTransient(withCode(code))).toBe(true);
   });
+
+  it.each(['Connection terminated unexpectedly', 'timeout exceeded when trying to connect', 'Client has encountered a connection error and is not queryable'])(
+    'treats node-postgres "%s" (no code) as transient',
+    (message) => {
+      expect(isTransient(new Error(message))).toBe(true);
+    },
+  );
 
   it('looks through wrappers such as drizzle query errors', () => {
     const wrapped = Object.assign(new Error('Failed query: select 1'), { cause: withCode('40P01') });

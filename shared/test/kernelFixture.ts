@@ -17,6 +17,9 @@ export const silentLogger = createLogger('test', 'silent');
 
 export interface KernelFixture {
   database: DatabaseHandle;
+  databaseUrl: string;
+  /** Runs SQL on the test database and returns its rows. */
+  query(text: string, params?: unknown[]): Promise<Array<Record<string, any>>>;
   amqp: AmqpClient;
   topology: Topology;
   /** A channel for the test's own publishing and inspection. */
@@ -32,7 +35,7 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
   const url = await createTestDatabase(name);
   const database = openDatabase(url);
   await applyMigrations(database);
-  await database.sql`create table effects (message_id text not null, n int not null)`;
+  await database.pool.query('create table effects (message_id text not null, n int not null)');
   const topo = topology(uniqueName(name).replaceAll('_', '-'));
   const amqp = new AmqpClient({ url: TEST_AMQP_URL, name: `test-${name}`, logger: silentLogger });
   await amqp.start();
@@ -44,6 +47,8 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
   const queues = [captureQueue];
   return {
     database,
+    databaseUrl: url,
+    query: async (text, params) => (await database.pool.query(text, params)).rows,
     amqp,
     topology: topo,
     channel,

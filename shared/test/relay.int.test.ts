@@ -15,7 +15,7 @@ afterAll(async () => {
   await fx.close();
 });
 beforeEach(async () => {
-  await fx.database.sql`truncate outbox`;
+  await fx.query('truncate outbox');
   await fx.channel.purgeQueue(fx.captureQueue);
 });
 afterEach(async () => {
@@ -24,7 +24,8 @@ afterEach(async () => {
 
 async function startRelay(options: Partial<RelayOptions> = {}): Promise<OutboxRelay> {
   const relay = new OutboxRelay({
-    sql: fx.database.sql,
+    pool: fx.database.pool,
+    databaseUrl: fx.databaseUrl,
     amqp: fx.amqp,
     topology: fx.topology,
     logger: silentLogger,
@@ -51,7 +52,7 @@ async function captured(count: number): Promise<GetMessage[]> {
   return seen;
 }
 
-const outboxCount = async () => Number((await fx.database.sql`select count(*)::int as n from outbox`)[0]!.n);
+const outboxCount = async () => Number((await fx.query('select count(*)::int as n from outbox'))[0]!.n);
 
 describe('outbox relay', () => {
   it('publishes committed rows in order with their envelope, then removes them', async () => {

@@ -1,5 +1,13 @@
 import { eventually } from '@saga/shared/testing';
-import type { TestSystem } from './system';
+import type { ServiceName } from '@saga/shared';
+
+/** Anything running the three services: in this process (TestSystem) or as child processes (ProcessSystem). */
+export interface RunningSystem {
+  namespace: string;
+  url(service: ServiceName): string;
+  /** Every queue of the system's namespace. */
+  queues(): string[];
+}
 
 export interface Reply<T = any> {
   status: number;
@@ -29,9 +37,9 @@ export interface OrderLine {
 
 /** The calls a client of the system makes, with the checks every test would repeat. */
 export class Shop {
-  constructor(private readonly system: TestSystem) {}
+  constructor(private readonly system: RunningSystem) {}
 
-  private url(service: 'order' | 'inventory' | 'billing', path: string): string {
+  private url(service: ServiceName, path: string): string {
     return `${this.system.url(service)}${path}`;
   }
 

@@ -1,8 +1,7 @@
 import { connect } from 'amqplib';
 import { formatMoney, parseMoney } from '@saga/shared/money';
 import { TEST_AMQP_URL } from '@saga/shared/testing';
-import type { Shop } from './api';
-import type { TestSystem } from './system';
+import type { RunningSystem, Shop } from './api';
 
 export interface World {
   products: Array<{ id: string; initialStock: number }>;
@@ -17,7 +16,7 @@ export interface World {
  * has its charge and reservation, a Failed one has neither left; error queues empty.
  * Returns the broken ones (empty when all hold).
  */
-export async function brokenInvariants(shop: Shop, system: TestSystem, world: World): Promise<string[]> {
+export async function brokenInvariants(shop: Shop, system: RunningSystem, world: World): Promise<string[]> {
   const broken: string[] = [];
   const charged = new Map<string, bigint>();
   for (const orderId of world.orders) {

@@ -1,5 +1,5 @@
-import { loadServiceConfig, startService } from '@saga/shared';
+import { faultsFromEnv, loadServiceConfig, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
 import { billingService } from './service';
 
-runMain(() => startService(billingService, loadServiceConfig('billing')));
+runMain(() => startService(billingService, loadServiceConfig('billing'), faultsFromEnv()));

@@ -1,5 +1,5 @@
-import { loadServiceConfig, startService } from '@saga/shared';
+import { faultsFromEnv, loadServiceConfig, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
 import { inventoryService } from './service';
 
-runMain(() => startService(inventoryService, loadServiceConfig('inventory')));
+runMain(() => startService(inventoryService, loadServiceConfig('inventory'), faultsFromEnv()));

@@ -1,30 +1,38 @@
-import postgres, { type Sql } from 'postgres';
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { Pool, type PoolClient } from 'pg';
 
-export type Database = PostgresJsDatabase<Record<string, never>>;
+export type Database = NodePgDatabase<Record<string, never>>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Anything a query can run on: the pool or an open transaction. */
 export type Executor = Database | Transaction;
 
 export interface DatabaseHandle {
-  sql: Sql;
+  pool: Pool;
   db: Database;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   max?: number;
-  /** Seconds to wait for a connection before failing; keeps start-up errors quick. */
-  connectTimeout?: number;
+  /** Milliseconds to wait for a connection before failing; keeps errors quick when the database is away. */
+  connectTimeoutMs?: number;
 }
 
+/**
+ * A node-postgres pool with drizzle on top. A connection that dies while checked out
+ * (the database went away mid-transaction) emits 'error' on its client, which would
+ * crash the process without a listener; every client gets one, and its transaction
+ * fails with the error instead. NUMERIC stays a string (money is parsed exactly by shared/money).
+ */
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
-  const sql = postgres(url, {
+  const pool = new Pool({
+    connectionString: url,
     max: options.max ?? 10,
-    connect_timeout: options.connectTimeout ?? 5,
-    onnotice: () => undefined,
-    // NUMERIC stays a string (postgres.js default); money is parsed exactly by shared/money.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
   });
-  const db = drizzle(sql) as Database;
-  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+  pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
+  pool.on('connect', (client: PoolClient) => client.on('error', () => undefined));
+  const db = drizzle(pool) as Database;
+  return { pool, db, close: () => pool.end() };
 }

@@ -1,41 +1,43 @@
-import postgres from 'postgres';
+import { Client } from 'pg';
+
+async function withAdminClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Creates the database named in `url` if it is missing, by connecting to the
  * server's `postgres` maintenance database. Safe when replicas race to create it.
  */
 export async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+  const name = databaseName(url);
   if (!name) throw new Error(`Database URL ${redactUrl(url)} names no database`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, connect_timeout: 5, onnotice: () => undefined });
-  try {
-    const [exists] = await sql`select 1 from pg_database where datname = ${name}`;
-    if (exists) return;
+  await withAdminClient(url, async (client) => {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount) return;
     try {
-      await sql.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+      await client.query(`create database ${quoted(name)}`);
     } catch (error) {
       // 42P04 duplicate_database, 23505 unique_violation: another replica won the race.
       const code = (error as { code?: string }).code;
       if (code !== '42P04' && code !== '23505') throw error;
     }
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  });
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  const name = decodeURIComponent(new URL(url).pathname.slice(1));
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => undefined });
-  try {
-    await sql.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+  await withAdminClient(url, (client) => client.query(`drop database if exists ${quoted(databaseName(url))} with (force)`));
 }
 
 export function redactUrl(url: string): string {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { DatabaseHandle } from './database';
 
 const MIGRATION_LOCK = 72_410_001;
@@ -13,13 +13,13 @@ export const KERNEL_MIGRATIONS = path.join(__dirname, '..', '..', 'drizzle');
  * migrator does not lock.
  */
 export async function applyMigrations(handle: DatabaseHandle, serviceMigrations?: string): Promise<void> {
-  const lockHolder = await handle.sql.reserve();
+  const lockHolder = await handle.pool.connect();
   try {
-    await lockHolder`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await lockHolder.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await migrate(handle.db, { migrationsFolder: KERNEL_MIGRATIONS, migrationsTable: '__drizzle_kernel_migrations' });
     if (serviceMigrations) await migrate(handle.db, { migrationsFolder: serviceMigrations });
   } finally {
-    await lockHolder`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => undefined);
+    await lockHolder.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     lockHolder.release();
   }
 }

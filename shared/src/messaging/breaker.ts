@@ -11,6 +11,13 @@ export interface BreakerSettings {
   volumeThreshold: number;
   errorThresholdPercentage: number;
   rollingWindowMs: number;
+  /**
+   * Longest a call may run before it counts as a (transient, ETIMEDOUT) failure; false for
+   * no limit. A database that accepts connections and never answers would otherwise hang a
+   * handler forever. The call itself is not cancelled; for a handler, the inbox makes a
+   * late commit and the retry of the same message add up to one effect.
+   */
+  callTimeoutMs?: number | false;
 }
 
 export const DEFAULT_BREAKER: BreakerSettings = {
@@ -18,6 +25,7 @@ export const DEFAULT_BREAKER: BreakerSettings = {
   volumeThreshold: 10,
   errorThresholdPercentage: 50,
   rollingWindowMs: 10_000,
+  callTimeoutMs: false,
 };
 
 /**
@@ -37,7 +45,7 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     super();
     this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
       name,
-      timeout: false,
+      timeout: settings.callTimeoutMs ?? false,
       resetTimeout: settings.resetTimeoutMs,
       volumeThreshold: settings.volumeThreshold,
       errorThresholdPercentage: settings.errorThresholdPercentage,

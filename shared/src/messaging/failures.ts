@@ -8,11 +8,6 @@ export class TransientError extends Error {
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57', '58'];
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '55006', '55000']);
 const TRANSIENT_CODES = new Set([
-  // postgres.js
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
   // Node sockets
   'ECONNREFUSED',
   'ECONNRESET',
@@ -20,9 +15,17 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
   'EHOSTUNREACH',
   'EAI_AGAIN',
-  // opossum: the circuit is open
+  // opossum: the circuit is open, or the call timed out
   'EOPENBREAKER',
 ]);
+
+// node-postgres reports some connection failures without a code.
+const TRANSIENT_MESSAGES = [
+  /^Connection terminated/,
+  /is not queryable/,
+  /^timeout exceeded when trying to connect/,
+  /^Client was closed and is not queryable/,
+];
 
 /**
  * Whether a handler failure may succeed later. Everything else (a contract or
@@ -32,7 +35,8 @@ const TRANSIENT_CODES = new Set([
 export function isTransient(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth += 1) {
     if (current instanceof TransientError) return true;
-    const code = (current as { code?: unknown }).code;
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message))) return true;
     if (typeof code === 'string') {
       if (TRANSIENT_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
       if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;

@@ -1,5 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
-import type { Sql } from 'postgres';
+import type { Pool } from 'pg';
+import { NotificationListener } from '../db/notifications';
 import type { Logger } from '../logging';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
@@ -10,7 +11,9 @@ import type { Topology } from './topology';
 export const OUTBOX_CHANNEL = 'outbox';
 
 export interface RelayOptions {
-  sql: Sql;
+  pool: Pool;
+  /** The database to LISTEN on (the pool's), over a connection of its own. */
+  databaseUrl: string;
   amqp: AmqpClient;
   topology: Topology;
   logger: Logger;
@@ -45,7 +48,7 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private pendingWake = false;
-  private unlisten: (() => Promise<void>) | undefined;
+  private listener: NotificationListener | undefined;
   /** Opens when publishing keeps failing (broker unreachable): the relay then waits instead of spinning. */
   private readonly breaker: Breaker;
 
@@ -60,8 +63,8 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.running = true;
-    const listening = await this.options.sql.listen(OUTBOX_CHANNEL, () => this.notify(), () => this.notify());
-    this.unlisten = listening.unlisten;
+    this.listener = new NotificationListener(this.options.databaseUrl, OUTBOX_CHANNEL, () => this.notify(), this.options.logger);
+    await this.listener.start();
     this.loop = this.run();
   }
 
@@ -69,7 +72,7 @@ export class OutboxRelay {
     this.running = false;
     this.notify();
     await this.loop;
-    await this.unlisten?.().catch(() => undefined);
+    await this.listener?.stop();
     await this.channel?.close().catch(() => undefined);
     this.channel = undefined;
     this.breaker.shutdown();
@@ -77,18 +80,29 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many rows it published. */
   async drainOnce(): Promise<number> {
-    return this.options.sql.begin(async (tx) => {
-      const rows = await tx<OutboxRow[]>`
-        select id, type, payload, headers from outbox
-        order by seq limit ${this.batchSize}
-        for update skip locked`;
-      if (rows.length === 0) return 0;
-      await this.breaker.run(() => this.publish(rows));
-      const ids = rows.map((row) => row.id);
-      await this.options.afterPublish?.(ids);
-      await tx`delete from outbox where id in ${tx(ids)}`;
+    const client = await this.options.pool.connect();
+    let failure: Error | undefined;
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<OutboxRow>(
+        'select id, type, payload, headers from outbox order by seq limit $1 for update skip locked',
+        [this.batchSize],
+      );
+      if (rows.length > 0) {
+        await this.breaker.run(() => this.publish(rows));
+        const ids = rows.map((row) => row.id);
+        await this.options.afterPublish?.(ids);
+        await client.query('delete from outbox where id = any($1::uuid[])', [ids]);
+      }
+      await client.query('commit');
       return rows.length;
-    });
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(failure); // a failed client is discarded, not reused
+    }
   }
 
   private notify(): void {

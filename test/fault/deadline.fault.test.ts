@@ -1,0 +1,49 @@
+import { eventually } from '@saga/shared/testing';
+import { Shop } from '../support/api';
+import { placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
+import { ProcessSystem } from '../support/processSystem';
+
+// Scenario 7: billing is down, so every payment step passes its deadline. Each saga
+// refunds the payment (in case it happened) and releases the inventory, and ends
+// Compensated. When billing returns, it finds the stale ProcessPayment commands first:
+// whatever it charges is refunded, and no money stays taken.
+
+let system: ProcessSystem;
+let shop: Shop;
+const results: ScenarioResult[] = [];
+
+beforeAll(async () => {
+  system = await ProcessSystem.start('fault_deadline', { SAGA_STEP_TIMEOUT_MS: '2000', DEADLINE_SWEEP_INTERVAL_MS: '200' });
+  shop = new Shop(system);
+});
+afterAll(async () => {
+  printResults('Fault suite: deadlines', results);
+  await system?.stop();
+});
+
+it('a step deadline passes while billing is down: sagas compensate, and the stale charge takes no money', async () => {
+  const fixture = await prepare(shop);
+  await system.kill('billing');
+  const started = Date.now();
+  const orders = await placeOrders(system, fixture, 20);
+  const paying = orders.filter((o) => o.kind !== 'no-stock');
+  await eventually(
+    async () => {
+      for (const order of paying) {
+        const saga = (await shop.saga(order.id)).body;
+        if (!saga.history.some((h: { step: string; status: string }) => h.step === 'ProcessPayment' && h.status === 'TimedOut')) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 60_000, what: 'every payment step to time out' },
+  );
+  await system.startService('billing');
+  const outcome = await verdict(shop, system, fixture, orders, { expected: () => 'Failed' });
+  const held = outcome.terminal === orders.length && outcome.wrongOutcomes.length === 0 && outcome.broken.length === 0;
+  results.push({ scenario: 'payment deadline, billing down', orders: orders.length, terminal: outcome.terminal, held, drainSeconds: (Date.now() - started) / 1000 });
+  expect(outcome.wrongOutcomes).toEqual([]);
+  expect(outcome.broken).toEqual([]);
+  for (const order of paying) expect((await shop.saga(order.id)).body.status).toBe('Compensated');
+  expect(await shop.balance(fixture.rich)).toBe('100000.00');
+  expect(await shop.product(fixture.plenty)).toMatchObject({ stock: 1000, reserved: 0 });
+});
