@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Consumer, type Settlement } from '../src/messaging/consumer';
-import { toPublishOptions } from '../src/messaging/envelope';
 import { ERROR_HEADER } from '../src/messaging/errorQueue';
 import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
 import { enqueue, message } from '../src/messaging/outbox';
-import { OutboxRelay } from '../src/messaging/relay';
 import { eventually } from '../src/testing';
-import { kernelFixture, Ping, Pong, Probe, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
+import { kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
 
 let fx: KernelFixture;
 let consumer: Consumer;
@@ -43,46 +41,18 @@ const onProbe = handler(Probe, async ({ tx, body, envelope }) => {
 
 beforeAll(async () => {
   fx = await kernelFixture('consumer');
-  consumer = new Consumer({
-    endpoint: ENDPOINT,
-    service: 'test',
-    handlers: [onPing],
-    db: fx.database.db,
-    amqp: fx.amqp,
-    topology: fx.topology,
-    logger: silentLogger,
-    runtime,
+  consumer = await fx.consumer(ENDPOINT, [onPing], {
     retry: RETRY,
     breaker: { resetTimeoutMs: 500, volumeThreshold: 10_000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
   });
-  fragile = new Consumer({
-    endpoint: 'fragile',
-    service: 'test',
-    handlers: [onProbe],
-    db: fx.database.db,
-    amqp: fx.amqp,
-    topology: fx.topology,
-    logger: silentLogger,
-    runtime,
+  consumer.on('settled', (settlement) => settled.push(settlement));
+  fragile = await fx.consumer('fragile', [onProbe], {
     retry: RETRY,
     breaker: { resetTimeoutMs: 300, volumeThreshold: 4, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
   });
   fragile.on('settled', (settlement) => fragileSettled.push(settlement));
-  await fragile.start();
-  consumer.on('settled', (settlement) => settled.push(settlement));
-  fx.queues.push(
-    fx.topology.queue(ENDPOINT),
-    fx.topology.errorQueue(ENDPOINT),
-    ...RETRY.delaysMs.map((d) => fx.topology.retryQueue(ENDPOINT, d)),
-    fx.topology.queue('fragile'),
-    fx.topology.errorQueue('fragile'),
-    ...RETRY.delaysMs.map((d) => fx.topology.retryQueue('fragile', d)),
-  );
-  await consumer.start();
 });
 afterAll(async () => {
-  await fragile.stop();
-  await consumer.stop();
   await fx.close();
 });
 beforeEach(async () => {
@@ -95,21 +65,11 @@ beforeEach(async () => {
 });
 
 function publish(body: unknown, overrides: { messageId?: string; type?: string; toQueue?: boolean } = {}): string {
-  const orderId = randomUUID();
-  const messageId = overrides.messageId ?? randomUUID();
-  const options = toPublishOptions({
-    messageId,
-    messageType: overrides.type ?? Ping.messageType,
-    correlationId: orderId,
-    causationId: null,
-    conversationId: orderId,
-    sentAt: new Date().toISOString(),
-    source: 'test',
+  return fx.publish(body, {
+    type: overrides.type ?? Ping.messageType,
+    messageId: overrides.messageId,
+    toQueue: overrides.toQueue ? fx.topology.queue(ENDPOINT) : undefined,
   });
-  const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  if (overrides.toQueue) fx.channel.sendToQueue(fx.topology.queue(ENDPOINT), content, options);
-  else fx.channel.publish(fx.topology.exchange, options.type!, content, options);
-  return messageId;
 }
 
 const effects = () => fx.query('select message_id, n from effects order by n');
@@ -237,12 +197,7 @@ describe('consumer', () => {
 
   it('has one effect when the relay crashed after publishing and published the message again', async () => {
     let crashes = 0;
-    const relay = new OutboxRelay({
-      pool: fx.database.pool,
-      databaseUrl: fx.databaseUrl,
-      amqp: fx.amqp,
-      topology: fx.topology,
-      logger: silentLogger,
+    const relay = fx.relay({
       pollIntervalMs: 50,
       afterPublish: () => {
         crashes += 1;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
 import { z } from 'zod';
 import { contract } from '../src/contracts/common';
@@ -5,6 +6,11 @@ import { openDatabase, type DatabaseHandle } from '../src/db/database';
 import { applyMigrations } from '../src/db/migrate';
 import { createLogger } from '../src/logging';
 import { AmqpClient } from '../src/messaging/amqp';
+import { Consumer, type ConsumerOptions } from '../src/messaging/consumer';
+import { toPublishOptions } from '../src/messaging/envelope';
+import type { MessageHandler } from '../src/messaging/handler';
+import { OutboxRelay, type RelayOptions } from '../src/messaging/relay';
+import { retryQueueDelays } from '../src/messaging/retryPolicy';
 import { declareExchange, topology, type Topology } from '../src/messaging/topology';
 import { systemRuntime } from '../src/runtime';
 import { createTestDatabase, deleteNamespace, dropTestDatabase, TEST_AMQP_URL, uniqueName } from '../src/testing';
@@ -27,6 +33,12 @@ export interface KernelFixture {
   /** A queue bound to every message type in the namespace: what the relay published. */
   captureQueue: string;
   queues: string[];
+  /** Starts a consumer for `endpoint` on the fixture's database and broker (its queues are removed at close). */
+  consumer(endpoint: string, handlers: MessageHandler[], options: Partial<ConsumerOptions>): Promise<Consumer>;
+  /** A relay over the fixture's outbox (not started). */
+  relay(options?: Partial<RelayOptions>): OutboxRelay;
+  /** Publishes a body with a fresh envelope to the exchange (or straight to a queue); returns its message id. */
+  publish(body: unknown, options: { type: string; messageId?: string; toQueue?: string }): string;
   close(): Promise<void>;
 }
 
@@ -45,6 +57,7 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
   await channel.assertQueue(captureQueue, { durable: false });
   await channel.bindQueue(captureQueue, topo.exchange, '#');
   const queues = [captureQueue];
+  const consumers: Consumer[] = [];
   return {
     database,
     databaseUrl: url,
@@ -54,7 +67,44 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
     channel,
     captureQueue,
     queues,
+    consumer: async (endpoint, handlers, options) => {
+      const consumer = new Consumer({
+        endpoint,
+        service: 'test',
+        handlers,
+        db: database.db,
+        amqp,
+        topology: topo,
+        logger: silentLogger,
+        runtime: systemRuntime,
+        ...options,
+      });
+      const delays = options.retry ? retryQueueDelays(options.retry) : [];
+      queues.push(topo.queue(endpoint), topo.errorQueue(endpoint), ...delays.map((d) => topo.retryQueue(endpoint, d)));
+      consumers.push(consumer);
+      await consumer.start();
+      return consumer;
+    },
+    relay: (options = {}) =>
+      new OutboxRelay({ pool: database.pool, databaseUrl: url, amqp, topology: topo, logger: silentLogger, ...options }),
+    publish: (body, { type, messageId = randomUUID(), toQueue }) => {
+      const orderId = randomUUID();
+      const options = toPublishOptions({
+        messageId,
+        messageType: type,
+        correlationId: orderId,
+        causationId: null,
+        conversationId: orderId,
+        sentAt: new Date().toISOString(),
+        source: 'test',
+      });
+      const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+      if (toQueue) channel.sendToQueue(toQueue, content, options);
+      else channel.publish(topo.exchange, type, content, options);
+      return messageId;
+    },
     close: async () => {
+      for (const consumer of consumers) await consumer.stop();
       await channel.close().catch(() => undefined);
       await amqp.close();
       await database.close();

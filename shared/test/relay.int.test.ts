@@ -3,7 +3,7 @@ import type { GetMessage } from 'amqplib';
 import { enqueue, message } from '../src/messaging/outbox';
 import { OutboxRelay, type RelayOptions } from '../src/messaging/relay';
 import { eventually } from '../src/testing';
-import { bodyOf, kernelFixture, Ping, runtime, silentLogger, takeAll, type KernelFixture } from './kernelFixture';
+import { bodyOf, kernelFixture, Ping, runtime, takeAll, type KernelFixture } from './kernelFixture';
 
 let fx: KernelFixture;
 const relays: OutboxRelay[] = [];
@@ -23,14 +23,7 @@ afterEach(async () => {
 });
 
 async function startRelay(options: Partial<RelayOptions> = {}): Promise<OutboxRelay> {
-  const relay = new OutboxRelay({
-    pool: fx.database.pool,
-    databaseUrl: fx.databaseUrl,
-    amqp: fx.amqp,
-    topology: fx.topology,
-    logger: silentLogger,
-    ...options,
-  });
+  const relay = fx.relay(options);
   relays.push(relay);
   await relay.start();
   return relay;

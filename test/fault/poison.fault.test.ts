@@ -3,16 +3,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
-import {
-  Consumer,
-  ERROR_HEADER,
-  handler,
-  toPublishOptions,
-  TransientError,
-  type Settlement,
-} from '@saga/shared';
+import { ERROR_HEADER, handler, TransientError, type Consumer, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
-import { kernelFixture, Ping, runtime, silentLogger, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
+import { kernelFixture, Ping, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
 import { printResults, type ScenarioResult } from '../support/batch';
 
 // Scenario 6, on the real broker and database with the real consumer and the real DLQ
@@ -29,10 +22,8 @@ let consumer: Consumer;
 let failuresLeft = new Map<number, number>();
 let broken = false;
 const settled: Settlement[] = [];
-let runs = 0;
 
 const onPing = handler(Ping, async ({ tx, body, envelope }) => {
-  runs += 1;
   const left = failuresLeft.get(body.n) ?? 0;
   if (left > 0) {
     failuresLeft.set(body.n, left - 1);
@@ -44,35 +35,18 @@ const onPing = handler(Ping, async ({ tx, body, envelope }) => {
 
 beforeAll(async () => {
   fx = await kernelFixture('fault_poison');
-  consumer = new Consumer({
-    endpoint: 'billing',
-    service: 'test',
-    handlers: [onPing],
-    db: fx.database.db,
-    amqp: fx.amqp,
-    topology: fx.topology,
-    logger: silentLogger,
-    runtime,
+  consumer = await fx.consumer('billing', [onPing], {
     retry: RETRY,
     breaker: { resetTimeoutMs: 500, volumeThreshold: 1000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
   });
   consumer.on('settled', (s) => settled.push(s));
-  fx.queues.push(fx.topology.queue('billing'), fx.topology.errorQueue('billing'), ...RETRY.delaysMs.map((d) => fx.topology.retryQueue('billing', d)));
-  await consumer.start();
 });
 afterAll(async () => {
   printResults('Fault suite: poison and failing handlers', results);
-  await consumer.stop();
   await fx.close();
 });
 
-function publish(body: unknown): string {
-  const orderId = randomUUID();
-  const messageId = randomUUID();
-  const options = toPublishOptions({ messageId, messageType: Ping.messageType, correlationId: orderId, causationId: null, conversationId: orderId, sentAt: new Date().toISOString(), source: 'test' });
-  fx.channel.publish(fx.topology.exchange, Ping.messageType, Buffer.from(JSON.stringify(body)), options);
-  return messageId;
-}
+const publish = (body: unknown) => fx.publish(body, { type: Ping.messageType });
 const outcomesOf = (messageId: string) => settled.filter((s) => s.messageId === messageId).map((s) => s.result);
 const effectsOf = async (n: number) => (await fx.query('select 1 from effects where n = $1', [n])).length;
 

@@ -25,7 +25,8 @@ export const ERROR_HEADER = {
 /** Our own delivery counter: RabbitMQ's x-death is per queue and grows; this is one number we control. */
 export const RETRY_HEADER = { attempt: 'x-retry-attempt', lastError: 'x-last-error' } as const;
 
-const BROKER_DEATH_HEADERS = [
+/** Headers RabbitMQ adds when it dead-letters a message; dropped whenever a message is republished. */
+export const BROKER_DEATH_HEADERS = [
   'x-death',
   'x-first-death-exchange',
   'x-first-death-queue',

@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { ERROR_HEADER, RETRY_HEADER } from '@saga/shared';
+import { BROKER_DEATH_HEADERS, ERROR_HEADER, RETRY_HEADER } from '@saga/shared';
 
 /** What an operator needs to know about a message in an error queue. */
 export interface DeadMessage {
@@ -35,17 +35,7 @@ export function describe(message: GetMessage): DeadMessage {
   };
 }
 
-const FAILURE_HEADERS = [
-  ...Object.values(ERROR_HEADER),
-  ...Object.values(RETRY_HEADER),
-  'x-death',
-  'x-first-death-exchange',
-  'x-first-death-queue',
-  'x-first-death-reason',
-  'x-last-death-exchange',
-  'x-last-death-queue',
-  'x-last-death-reason',
-];
+const FAILURE_HEADERS = [...Object.values(ERROR_HEADER), ...Object.values(RETRY_HEADER), ...BROKER_DEATH_HEADERS];
 
 /** The message's own headers without any failure or retry bookkeeping: a replay starts afresh. */
 export function freshHeaders(message: GetMessage, replayedAt: Date, from: string): Record<string, unknown> {
