@@ -11,7 +11,7 @@ describe('saga deadlines', () => {
   let shop: Shop;
 
   beforeAll(async () => {
-    system = await TestSystem.start('e2e_deadline', { env: { SAGA_STEP_TIMEOUT_MS: '2000', DEADLINE_SWEEP_INTERVAL_MS: '100' } });
+    system = await TestSystem.start('e2e_deadline', { env: { SAGA_STEP_TIMEOUT_MS: '3000', DEADLINE_SWEEP_INTERVAL_MS: '100' } });
     shop = new Shop(system);
   });
   afterAll(async () => {
@@ -32,7 +32,7 @@ describe('saga deadlines', () => {
       { what: 'the payment step to time out' },
     );
     expect(timedOut).toMatchObject({ status: 'Compensating', currentStep: 'RefundPayment' });
-    expect(timedOut.history.at(-1)).toMatchObject({ step: 'ProcessPayment', status: 'TimedOut', message: 'No reply to ProcessPayment within 2 s' });
+    expect(timedOut.history.at(-1)).toMatchObject({ step: 'ProcessPayment', status: 'TimedOut', message: 'No reply to ProcessPayment within 3 s' });
 
     // The order service restarts meanwhile: deadlines live in the saga row and keep being enforced.
     await system.stopService('order');
