@@ -25,3 +25,4 @@ export * from './messaging/failures';
 export * from './messaging/retryPolicy';
 export * from './db/locks';
 export * from './faults';
+export * from './metrics';

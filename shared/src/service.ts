@@ -4,6 +4,7 @@ import { ensureDatabase, redactUrl } from './db/ensureDatabase';
 import { applyMigrations } from './db/migrate';
 import { createApp, listen } from './http/server';
 import { createLogger, type Logger } from './logging';
+import { Metrics } from './metrics';
 import { AmqpClient } from './messaging/amqp';
 import { Consumer } from './messaging/consumer';
 import type { MessageHandler } from './messaging/handler';
@@ -14,6 +15,7 @@ import type { ServiceConfig } from './serviceConfig';
 
 export interface ServiceDeps {
   database: DatabaseHandle;
+  metrics: Metrics;
   amqp: AmqpClient;
   topology: Topology;
   logger: Logger;
@@ -30,6 +32,8 @@ export interface ServiceDefinition {
   migrationsFolder: string;
   handlers: readonly MessageHandler[];
   routes(app: Express, deps: ServiceDeps): void;
+  /** Registers the service's own metrics (beside the kernel's) once its dependencies exist. */
+  instrument?: (deps: ServiceDeps) => void;
   background?: (deps: ServiceDeps) => BackgroundWorker[];
 }
 
@@ -77,7 +81,10 @@ export async function startService(
     await amqp.start();
     stoppers.push(() => amqp.close());
     const topo = topology(config.namespace);
-    const deps: ServiceDeps = { database, amqp, topology: topo, logger, runtime };
+    const metrics = new Metrics(config.service);
+    registerOutboxGauges(metrics, database);
+    const deps: ServiceDeps = { database, metrics, amqp, topology: topo, logger, runtime };
+    definition.instrument?.(deps);
 
     const relay = new OutboxRelay({
       pool: database.pool,
@@ -89,6 +96,7 @@ export async function startService(
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
       breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
+      metrics,
     });
     await relay.start();
     stoppers.push(() => relay.stop());
@@ -106,6 +114,7 @@ export async function startService(
       retry: config.retry,
       breaker: config.breaker,
       queueType: config.queueType,
+      metrics,
     });
     await consumer.start();
     stoppers.push(() => consumer.stop());
@@ -117,6 +126,7 @@ export async function startService(
 
     const app = createApp({
       logger,
+      metrics,
       routes: (expressApp) => definition.routes(expressApp, deps),
       health: [
         { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },
@@ -132,4 +142,25 @@ export async function startService(
     await stop();
     throw error;
   }
+}
+
+/** Outbox gauges, computed when Prometheus scrapes: one query per scrape, never per message. */
+function registerOutboxGauges(metrics: Metrics, database: DatabaseHandle): void {
+  let last: { at: number; read: Promise<{ count: number; oldest: number }> } | undefined;
+  // Both gauges are collected in the same scrape (possibly concurrently): they share one query.
+  const read = () => {
+    if (!last || Date.now() - last.at > 1000) {
+      const query = database.pool
+        .query<{ count: string; oldest: string | null }>('select count(*) as count, extract(epoch from now() - min(created_at)) as oldest from outbox')
+        .then(({ rows }) => ({ count: Number(rows[0]?.count ?? 0), oldest: Number(rows[0]?.oldest ?? 0) }));
+      last = { at: Date.now(), read: query };
+    }
+    return last.read;
+  };
+  metrics.scrapeGauge('outbox_pending_messages', 'Outbox rows not yet published', [], async (gauge) => {
+    gauge.set((await read()).count);
+  });
+  metrics.scrapeGauge('outbox_oldest_pending_age_seconds', 'Age of the oldest unpublished outbox row (0 when empty)', [], async (gauge) => {
+    gauge.set((await read()).oldest);
+  });
 }

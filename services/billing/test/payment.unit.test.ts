@@ -8,10 +8,10 @@ describe('payment decisions', () => {
   });
 
   it('refuses with the balance and the amount needed', () => {
-    expect(decidePayment(user, '10', '1299.99')).toEqual({ ok: false, reason: 'Insufficient funds: balance 10.00, needed 1299.99' });
+    expect(decidePayment(user, '10', '1299.99')).toEqual({ ok: false, code: 'insufficient_funds', reason: 'Insufficient funds: balance 10.00, needed 1299.99' });
   });
 
   it('refuses a user without an account', () => {
-    expect(decidePayment(user, undefined, '1.00')).toEqual({ ok: false, reason: `No account for user ${user}` });
+    expect(decidePayment(user, undefined, '1.00')).toEqual({ ok: false, code: 'no_account', reason: `No account for user ${user}` });
   });
 });

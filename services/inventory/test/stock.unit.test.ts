@@ -25,12 +25,12 @@ describe('stock decisions', () => {
 
   it('refuses the whole order when one line is short, naming the product and the numbers', () => {
     const decision = decideStock([{ productId: mouse.id, quantity: 1 }, { productId: laptop.id, quantity: 4 }], catalog);
-    expect(decision).toEqual({ ok: false, reason: `Insufficient stock for Laptop (${laptop.id}): 3 available, 4 requested` });
+    expect(decision).toEqual({ ok: false, code: 'insufficient_stock', reason: `Insufficient stock for Laptop (${laptop.id}): 3 available, 4 requested` });
   });
 
   it('refuses an unknown product by its id', () => {
     const unknown = '30000000-0000-4000-8000-000000000003';
-    expect(decideStock([{ productId: unknown, quantity: 1 }], catalog)).toEqual({ ok: false, reason: `Unknown product: ${unknown}` });
+    expect(decideStock([{ productId: unknown, quantity: 1 }], catalog)).toEqual({ ok: false, code: 'unknown_product', reason: `Unknown product: ${unknown}` });
   });
 
   it('merges repeated products', () => {

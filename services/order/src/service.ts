@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@saga/shared';
 import { orderRoutes } from './api/orders';
 import { orderHandlers } from './handlers';
 import { DeadlineSweeper } from './saga/deadlineSweeper';
+import { registerSagaMetrics } from './saga/sagaMetrics';
 import type { OrderSettings } from './settings';
 
 export function orderService(settings: OrderSettings): ServiceDefinition {
@@ -10,8 +11,15 @@ export function orderService(settings: OrderSettings): ServiceDefinition {
     migrationsFolder: path.join(__dirname, '..', 'drizzle'),
     handlers: orderHandlers(settings.timeouts),
     routes: (app, deps) => orderRoutes(app, deps, settings.timeouts),
+    instrument: (deps) => void registerSagaMetrics(deps.metrics, deps.database.pool),
     background: (deps) => [
-      new DeadlineSweeper(deps.database.db, settings, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' })),
+      new DeadlineSweeper(
+        deps.database.db,
+        settings,
+        deps.runtime,
+        deps.logger.child({ component: 'deadline-sweeper' }),
+        registerSagaMetrics(deps.metrics, deps.database.pool),
+      ),
     ],
   };
 }

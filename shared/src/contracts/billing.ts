@@ -7,9 +7,10 @@ export const PaymentProcessed = contract(
   'domain.billing.PaymentProcessed',
   z.object({ orderId: z.uuid(), paymentId: z.uuid(), amount: MoneyString }),
 );
+/** A refused charge: `reason` for people, `code` (bounded) for machines and metrics. */
 export const PaymentFailed = contract(
   'domain.billing.PaymentFailed',
-  z.object({ orderId: z.uuid(), reason: z.string().min(1) }),
+  z.object({ orderId: z.uuid(), reason: z.string().min(1), code: z.enum(['no_account', 'insufficient_funds', 'payment_cancelled']).optional() }),
 );
 export const PaymentRefunded = contract(
   'domain.billing.PaymentRefunded',

@@ -4,7 +4,8 @@ import { contract } from './common';
 // Replies produced by the inventory service.
 
 const OrderRef = z.object({ orderId: z.uuid() });
-const Refusal = OrderRef.extend({ reason: z.string().min(1) });
+/** A business refusal: `reason` for people, `code` (snake_case, bounded) for machines and metrics. */
+const Refusal = OrderRef.extend({ reason: z.string().min(1), code: z.enum(['unknown_product', 'insufficient_stock', 'order_released']).optional() });
 
 export const InventoryValidated = contract('domain.inventory.InventoryValidated', OrderRef);
 export const InventoryValidationFailed = contract('domain.inventory.InventoryValidationFailed', Refusal);

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import { errorHandler, notFoundRoute } from './problem';
 
 export interface HealthCheck {
@@ -21,10 +22,28 @@ export function createApp(options: {
   /** Extra state shown on /health without deciding it (e.g. circuit breakers). */
   healthDetails?: () => Record<string, unknown>;
   logger: Logger;
+  metrics?: Metrics;
   bodyLimit?: string;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  const metrics = options.metrics;
+  if (metrics) {
+    app.use((req, res, next) => {
+      const started = performance.now();
+      res.on('finish', () => {
+        // The route pattern, not the path, so ids never become label values.
+        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        const seconds = (performance.now() - started) / 1000;
+        metrics.httpRequests.inc({ method: req.method, route, status_code: String(res.statusCode) });
+        metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      });
+      next();
+    });
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
   app.get('/health', healthRoute(options.health, options.healthDetails));
   options.routes(app);

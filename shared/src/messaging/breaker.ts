@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
@@ -41,6 +42,7 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     logger: Logger,
     settings: BreakerSettings = DEFAULT_BREAKER,
     counts: (error: unknown) => boolean = () => true,
+    metrics?: Metrics,
   ) {
     super();
     this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
@@ -59,6 +61,19 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     this.circuit.on('open', () => changed('open'));
     this.circuit.on('halfOpen', () => changed('halfOpen'));
     this.circuit.on('close', () => changed('closed'));
+    if (metrics) {
+      const events = { success: 'success', failure: 'failure', timeout: 'timeout', reject: 'reject', open: 'open', halfOpen: 'half_open', close: 'close' } as const;
+      for (const [event, label] of Object.entries(events)) {
+        this.circuit.on(event as 'success', () => metrics.breakerEvents.inc({ name, event: label }));
+      }
+      const showState = (state: BreakerState) => {
+        for (const each of ['closed', 'open', 'halfOpen'] as const) {
+          metrics.breakerState.set({ name, state: each === 'halfOpen' ? 'half_open' : each }, each === state ? 1 : 0);
+        }
+      };
+      showState('closed');
+      this.on('state', showState);
+    }
   }
 
   get state(): BreakerState {

@@ -3,6 +3,7 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import type { Database } from '../db/database';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
@@ -45,6 +46,7 @@ export interface ConsumerOptions {
   queueType?: QueueType;
   /** Source of randomness for jitter (tests may fix it). */
   random?: () => number;
+  metrics?: Metrics;
 }
 
 type Outcome =
@@ -96,7 +98,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     }
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.random = options.random ?? Math.random;
-    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient);
+    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient, options.metrics);
     this.breaker.on('state', (state) => this.steer(() => this.follow(state)));
   }
 
@@ -173,7 +175,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       correlationId: message.properties.correlationId,
       messageType: message.properties.type,
     });
+    const started = performance.now();
     const settle = (result: Settlement['result']): void => {
+      this.measure(message, result, (performance.now() - started) / 1000);
       this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result });
     };
     const target = { queue: this.queue, service: this.options.service, now: this.options.runtime.now() };
@@ -205,6 +209,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
           logger.error({ reason: outcome.rejection.reason, detail: outcome.rejection.detail }, 'message moved to the error queue');
           await sendToErrorQueue(channel, message, this.options.topology.errorQueue(this.options.endpoint), target, outcome.rejection);
           channel.ack(message);
+          this.options.metrics?.deadLettered.inc({ queue: this.queue, reason: outcome.rejection.reason });
           return settle('rejected');
       }
     } catch (error) {
@@ -212,6 +217,22 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       logger.warn({ err: error }, 'message left unacknowledged for redelivery');
       settle('unacknowledged');
     }
+  }
+
+  private measure(message: ConsumeMessage, result: Settlement['result'], seconds: number): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const queue = this.queue;
+    const type = typeof message.properties.type === 'string' && this.handlers.has(message.properties.type) ? message.properties.type : 'unknown';
+    const label = { handled: 'ack', duplicate: 'duplicate', retried: 'retry', rejected: 'dead_letter', requeued: 'requeue', rotated: 'requeue', unacknowledged: 'unacknowledged' }[result];
+    metrics.messagesConsumed.inc({ queue, message_type: type, result: label });
+    if (result === 'handled') {
+      metrics.handlerDuration.observe({ queue, message_type: type }, seconds);
+      const sentAt = Date.parse(String(message.properties.headers?.['x-sent-at'] ?? ''));
+      if (Number.isFinite(sentAt)) metrics.deliveryLag.observe({ queue }, Math.max(0, (this.options.runtime.now().getTime() - sentAt) / 1000));
+    }
+    if (result === 'duplicate') metrics.inboxDuplicates.inc({ consumer: this.options.endpoint });
+    if (result === 'retried') metrics.retries.inc({ queue });
   }
 
   private async process(message: ConsumeMessage, logger: Logger): Promise<Outcome> {
@@ -256,8 +277,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     envelope: Envelope,
     logger: Logger,
   ): Promise<'handled' | 'duplicate'> {
-    const { db, runtime, endpoint, service } = this.options;
-    return db.transaction(async (tx) => {
+    const { db, runtime, endpoint, service, metrics } = this.options;
+    const committed: Array<() => void> = [];
+    const result = await db.transaction(async (tx) => {
       const first = await claimInbox(tx, {
         consumer: endpoint,
         messageId: envelope.messageId,
@@ -278,9 +300,13 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         envelope,
         runtime,
         logger,
+        metrics,
+        afterCommit: (effect) => committed.push(effect),
         send: (...messages) => enqueue(tx, sendContext, messages),
       });
-      return 'handled';
+      return 'handled' as const;
     });
+    for (const effect of committed) effect();
+    return result;
   }
 }

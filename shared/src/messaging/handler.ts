@@ -1,6 +1,7 @@
 import type { BodyOf, Contract } from '../contracts/common';
 import type { Transaction } from '../db/database';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 import type { OutgoingMessage } from './outbox';
@@ -14,6 +15,9 @@ export interface HandlerContext<Body> {
   send(...messages: OutgoingMessage[]): Promise<void>;
   runtime: Runtime;
   logger: Logger;
+  metrics?: Metrics;
+  /** Runs `effect` once the transaction has committed (never if it rolls back): for metrics, not for state. */
+  afterCommit(effect: () => void): void;
 }
 
 export interface MessageHandler<C extends Contract = Contract> {

@@ -2,6 +2,7 @@ import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
 import { NotificationListener } from '../db/notifications';
 import type { Logger } from '../logging';
+import type { Metrics } from '../metrics';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
 import { confirmed } from './confirm';
@@ -23,6 +24,7 @@ export interface RelayOptions {
   /** An unconfirmed batch is treated as not published: its rows stay and go out again. */
   confirmTimeoutMs?: number;
   breaker?: BreakerSettings;
+  metrics?: Metrics;
   /** Fault injection for tests: runs after the broker confirmed a batch, before its rows are deleted. */
   afterPublish?: (messageIds: string[]) => void | Promise<void>;
 }
@@ -54,7 +56,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 200;
-    this.breaker = new Breaker('relay-publisher', options.logger, options.breaker ?? DEFAULT_BREAKER);
+    this.breaker = new Breaker('relay-publisher', options.logger, options.breaker ?? DEFAULT_BREAKER, () => true, options.metrics);
   }
 
   get breakerState(): BreakerState {
@@ -95,9 +97,11 @@ export class OutboxRelay {
         await client.query('delete from outbox where id = any($1::uuid[])', [ids]);
       }
       await client.query('commit');
+      this.options.metrics?.outboxPublished.inc(rows.length);
       return rows.length;
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
+      this.options.metrics?.outboxPublishFailures.inc({ reason: publishFailureReason(failure) });
       await client.query('rollback').catch(() => undefined);
       throw error;
     } finally {
@@ -158,8 +162,10 @@ export class OutboxRelay {
   }
 
   private async awaitConfirms(channel: ConfirmChannel): Promise<void> {
+    const stopTimer = this.options.metrics?.outboxConfirmDuration.startTimer();
     try {
       await confirmed(channel, this.options.confirmTimeoutMs ?? 5000);
+      stopTimer?.();
     } catch (error) {
       // The channel's confirm state is unknown now; start the next batch on a fresh one.
       this.channel = undefined;
@@ -194,4 +200,15 @@ function drained(channel: ConfirmChannel): Promise<void> {
     channel.once('drain', onDrain);
     channel.once('close', onClose);
   });
+}
+
+/** A bounded label for why a batch was not published. */
+function publishFailureReason(error: Error): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'EOPENBREAKER') return 'circuit_open';
+  if (error.message.startsWith('no publisher confirm')) return 'confirm_timeout';
+  if (error.message === 'broker connection is down' || /channel closed|Channel closed/i.test(error.message)) return 'broker_unavailable';
+  if (/nack/i.test(error.message)) return 'nacked';
+  if (code && /^[0-9A-Z]{5}$/.test(code)) return 'database';
+  return 'other';
 }

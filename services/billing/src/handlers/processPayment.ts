@@ -14,7 +14,11 @@ export const onProcessPayment = handler(order.ProcessPayment, async ({ tx, body,
     await send(
       existing.status === 'Completed'
         ? message(billing.PaymentProcessed, { orderId: body.orderId, paymentId: existing.id, amount: existing.amount }, ref)
-        : message(billing.PaymentFailed, { orderId: body.orderId, reason: existing.reason ?? `Payment ${existing.status}` }, ref),
+        : message(
+            billing.PaymentFailed,
+            { orderId: body.orderId, reason: existing.reason ?? `Payment ${existing.status}`, code: 'payment_cancelled' },
+            ref,
+          ),
     );
     return;
   }
@@ -33,7 +37,7 @@ export const onProcessPayment = handler(order.ProcessPayment, async ({ tx, body,
     updatedAt: now,
   });
   if (!decision.ok) {
-    await send(message(billing.PaymentFailed, { orderId: body.orderId, reason: decision.reason }, ref));
+    await send(message(billing.PaymentFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref));
     return;
   }
   await adjustBalance(tx, body.userId, `-${body.amount}`, now);

@@ -6,7 +6,9 @@ export interface ProductStock {
   stock: number;
 }
 
-export type StockDecision = { ok: true; lines: StockLine[] } | { ok: false; reason: string };
+export type StockDecision =
+  | { ok: true; lines: StockLine[] }
+  | { ok: false; reason: string; code: 'unknown_product' | 'insufficient_stock' };
 
 /** Sums lines that name the same product, sorted by product id (the order rows are locked in). */
 export function mergeLines(lines: readonly StockLine[]): StockLine[] {
@@ -22,7 +24,7 @@ export function decideStock(lines: readonly StockLine[], products: ReadonlyMap<s
   const merged = mergeLines(lines);
   const unknown = merged.filter((line) => !products.has(line.productId)).map((line) => line.productId);
   if (unknown.length > 0) {
-    return { ok: false, reason: `Unknown product${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` };
+    return { ok: false, code: 'unknown_product', reason: `Unknown product${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` };
   }
   const short = merged.flatMap((line) => {
     const product = products.get(line.productId)!;
@@ -30,6 +32,6 @@ export function decideStock(lines: readonly StockLine[], products: ReadonlyMap<s
       ? [`${product.name} (${product.id}): ${product.stock} available, ${line.quantity} requested`]
       : [];
   });
-  if (short.length > 0) return { ok: false, reason: `Insufficient stock for ${short.join('; ')}` };
+  if (short.length > 0) return { ok: false, code: 'insufficient_stock', reason: `Insufficient stock for ${short.join('; ')}` };
   return { ok: true, lines: merged };
 }

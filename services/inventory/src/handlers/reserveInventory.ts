@@ -10,7 +10,7 @@ export const onReserveInventory = handler(order.ReserveInventory, async ({ tx, b
   await lockKey(tx, body.orderId); // serialises with a ReleaseInventory for the same order
   if (await isReleased(tx, body.orderId)) {
     const reason = `Order ${body.orderId} was already released (compensated); the late reservation is refused`;
-    await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason }, ref));
+    await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason, code: 'order_released' }, ref));
     return;
   }
   if (await hasReservations(tx, body.orderId)) {
@@ -21,7 +21,7 @@ export const onReserveInventory = handler(order.ReserveInventory, async ({ tx, b
   const stock = await loadProductStock(tx, body.items.map((item) => item.productId), true);
   const decision = decideStock(body.items, stock);
   if (!decision.ok) {
-    await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason: decision.reason }, ref));
+    await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref));
     return;
   }
   const now = runtime.now();

@@ -11,6 +11,6 @@ export const onValidateInventory = handler(order.ValidateInventory, async ({ tx,
   await send(
     decision.ok
       ? message(inventory.InventoryValidated, { orderId: body.orderId }, ref)
-      : message(inventory.InventoryValidationFailed, { orderId: body.orderId, reason: decision.reason }, ref),
+      : message(inventory.InventoryValidationFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref),
   );
 });

@@ -5,6 +5,7 @@ import { badRequest, idParams, moneyInput, notFound, validate, type ServiceDeps 
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
+import { sagaMetricsOf } from '../saga/sagaMetrics';
 import type { SagaTimeouts } from '../settings';
 
 const PlaceOrderBody = z.object({
@@ -41,13 +42,14 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-export function orderRoutes(app: Express, { database: { db }, runtime }: ServiceDeps, timeouts: SagaTimeouts): void {
+export function orderRoutes(app: Express, { database: { db }, runtime, metrics }: ServiceDeps, timeouts: SagaTimeouts): void {
   app.post('/api/orders', async (req, res) => {
     const body = validate(PlaceOrderBody, req.body, 'order');
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
     const { order, replayed } = await placeOrder(db, body, key, runtime, timeouts);
     if (replayed) res.set('Idempotent-Replayed', 'true');
+    else sagaMetricsOf(metrics)?.sagaStarted();
     res.status(202).location(`/api/orders/${order.id}`).json(order);
   });
 

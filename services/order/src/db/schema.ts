@@ -43,6 +43,8 @@ export const orderSagas = pgTable(
     index('order_sagas_status_idx').on(table.status),
     index('order_sagas_step_deadline_idx').on(table.stepDeadlineAt).where(sql`${table.stepDeadlineAt} is not null`),
     index('order_sagas_deadline_idx').on(table.deadlineAt).where(sql`${table.deadlineAt} is not null`),
+    // Scrape-time gauges (in flight by state, oldest in flight) read only unfinished sagas.
+    index('order_sagas_in_flight_idx').on(table.createdAt).where(sql`${table.completedAt} is null`),
   ],
 );
 

@@ -2,6 +2,7 @@ import { handler, type MessageHandler } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
 import type { OrderSagaEvent } from '../domain/orderSaga.machine';
 import { advanceOrderSaga } from '../saga/orderSagaStore';
+import { sagaMetricsOf } from '../saga/sagaMetrics';
 import type { SagaTimeouts } from '../settings';
 
 /**
@@ -12,7 +13,7 @@ export function sagaReply<C extends Contract>(
   contract: C,
   toEvent: (body: BodyOf<C>, at: string) => OrderSagaEvent,
 ): (timeouts: SagaTimeouts) => MessageHandler {
-  return (timeouts) => handler(contract, async ({ tx, body, envelope, send, runtime, logger }) => {
+  return (timeouts) => handler(contract, async ({ tx, body, envelope, send, runtime, logger, metrics, afterCommit }) => {
     const now = runtime.now();
     const result = await advanceOrderSaga(tx, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
     if (!result.changed) {
@@ -20,5 +21,7 @@ export function sagaReply<C extends Contract>(
       return;
     }
     await send(...result.messages);
+    const failureCode = (body as { code?: string }).code;
+    afterCommit(() => sagaMetricsOf(metrics)?.progressed({ ...result.progress, failureCode }));
   }) as MessageHandler;
 }

@@ -1,5 +1,6 @@
 import { and, eq, lte, or } from 'drizzle-orm';
 import { enqueue, type Database, type Logger, type Runtime } from '@saga/shared';
+import type { SagaMetrics } from './sagaMetrics';
 import { orderSagas } from '../db/schema';
 import type { OrderSagaEvent } from '../domain/orderSaga.machine';
 import type { OrderSettings } from '../settings';
@@ -20,6 +21,7 @@ export class DeadlineSweeper {
     private readonly settings: OrderSettings,
     private readonly runtime: Runtime,
     private readonly logger: Logger,
+    private readonly metrics?: SagaMetrics,
   ) {}
 
   start(): void {
@@ -52,7 +54,7 @@ export class DeadlineSweeper {
 
   private async expire(orderId: string, now: Date): Promise<boolean> {
     const { timeouts } = this.settings;
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .select({ deadlineAt: orderSagas.deadlineAt, stepDeadlineAt: orderSagas.stepDeadlineAt })
         .from(orderSagas)
@@ -66,12 +68,15 @@ export class DeadlineSweeper {
         deadline: sagaExpired ? 'saga' : 'step',
         afterMs: sagaExpired ? timeouts.sagaMs : timeouts.stepMs,
       };
-      const result = await advanceOrderSaga(tx, orderId, event, now, timeouts);
-      if (!result.changed) return false;
-      this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: result.status }, 'saga deadline passed');
-      await enqueue(tx, { source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, result.messages);
-      return true;
+      const advanced = await advanceOrderSaga(tx, orderId, event, now, timeouts);
+      if (!advanced.changed) return false;
+      this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: advanced.status }, 'saga deadline passed');
+      await enqueue(tx, { source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, advanced.messages);
+      return advanced;
     });
+    if (!result) return false;
+    this.metrics?.progressed(result.progress);
+    return true;
   }
 
   private schedule(): void {

@@ -5,6 +5,7 @@ import { orderSagas, orders } from '../db/schema';
 import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
 import { viewSaga, type SagaView } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
+import type { SagaProgress } from './sagaMetrics';
 
 type SagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
 type SagaActions = ReturnType<typeof transition<typeof orderSagaMachine>>[1];
@@ -55,7 +56,9 @@ export async function startOrderSaga(
   return messagesOf(actions, input.orderId);
 }
 
-export type AdvanceResult = { changed: false } | { changed: true; messages: OutgoingMessage[]; status: string };
+export type AdvanceResult =
+  | { changed: false }
+  | { changed: true; messages: OutgoingMessage[]; status: string; progress: Omit<SagaProgress, 'failureCode'> };
 
 /**
  * Applies one event to an order's saga on the caller's transaction: the row is
@@ -94,5 +97,13 @@ export async function advanceOrderSaga(
   if (after.orderStatus !== before.orderStatus) {
     await tx.update(orders).set({ status: after.orderStatus, updatedAt: now }).where(eq(orders.id, orderId));
   }
-  return { changed: true, messages: messagesOf(actions, orderId), status: after.status };
+  const progress = {
+    history: next.context.history,
+    added: next.context.history.length - current.context.history.length,
+    status: after.status,
+    terminal: after.terminal,
+    createdAt: row.createdAt,
+    now,
+  };
+  return { changed: true, messages: messagesOf(actions, orderId), status: after.status, progress };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "order_sagas_in_flight_idx" ON "order_sagas" USING btree ("created_at") WHERE "order_sagas"."completed_at" is null;

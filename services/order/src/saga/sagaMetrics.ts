@@ -1,0 +1,92 @@
+import type { Counter, Histogram } from 'prom-client';
+import type { Pool } from 'pg';
+import type { Metrics } from '@saga/shared';
+import type { HistoryEntry, SagaStatus } from '../domain/orderSaga.machine';
+
+const COMPENSATIONS = new Set(['ReleaseInventory', 'RefundPayment']);
+const SAGA_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** What one committed transition did, for the metrics. */
+export interface SagaProgress {
+  history: HistoryEntry[];
+  /** How many entries at the end of `history` this transition added. */
+  added: number;
+  status: SagaStatus;
+  terminal: boolean;
+  createdAt: Date;
+  now: Date;
+  /** The refusal code of the reply that caused it, if any (bounded values). */
+  failureCode?: string;
+}
+
+/** Saga metrics, registered once per service registry; in-flight gauges are computed at scrape time. */
+export class SagaMetrics {
+  private readonly started: Counter;
+  private readonly completed: Counter<'outcome'>;
+  private readonly duration: Histogram<'outcome'>;
+  private readonly stepDuration: Histogram<'step' | 'outcome'>;
+  private readonly stepFailures: Counter<'step' | 'reason'>;
+  private readonly compensations: Counter<'step'>;
+  private readonly timeouts: Counter<'step'>;
+
+  constructor(metrics: Metrics, pool: Pool) {
+    this.started = metrics.counter('saga_started_total', 'Sagas started (orders accepted)', []);
+    this.completed = metrics.counter('saga_completed_total', 'Sagas ended, by outcome: completed, compensated, failed, timed_out', ['outcome']);
+    this.duration = metrics.histogram('saga_duration_seconds', 'From order accepted to saga ended', ['outcome'], SAGA_BUCKETS);
+    this.stepDuration = metrics.histogram('saga_step_duration_seconds', 'From a step (or compensation) starting to its reply or deadline', ['step', 'outcome'], SAGA_BUCKETS);
+    this.stepFailures = metrics.counter('saga_step_failures_total', 'Steps that failed, by reason code (or timeout)', ['step', 'reason']);
+    this.compensations = metrics.counter('saga_compensations_total', 'Compensations completed', ['step']);
+    this.timeouts = metrics.counter('saga_timeouts_total', 'Deadlines passed, by the step under way', ['step']);
+    metrics.scrapeGauge('saga_in_flight', 'Sagas not yet ended, by state', ['state'], async (gauge) => {
+      const { rows } = await pool.query<{ status: string; count: string }>(
+        'select status, count(*) as count from order_sagas where completed_at is null group by status',
+      );
+      for (const state of ['Started', 'InProgress', 'Compensating']) gauge.set({ state }, 0);
+      for (const row of rows) gauge.set({ state: row.status }, Number(row.count));
+    });
+    metrics.scrapeGauge('saga_oldest_in_flight_age_seconds', 'Age of the oldest saga not yet ended (0 when none)', [], async (gauge) => {
+      const { rows } = await pool.query<{ age: string | null }>(
+        'select extract(epoch from now() - min(created_at)) as age from order_sagas where completed_at is null',
+      );
+      gauge.set(Number(rows[0]?.age ?? 0));
+    });
+  }
+
+  sagaStarted(): void {
+    this.started.inc();
+  }
+
+  progressed(progress: SagaProgress): void {
+    const { history, added } = progress;
+    for (let index = history.length - added; index < history.length; index += 1) {
+      const entry = history[index]!;
+      const since = index > 0 ? Date.parse(history[index - 1]!.timestamp) : progress.createdAt.getTime();
+      const outcome = entry.status === 'Completed' ? 'completed' : entry.status === 'Failed' ? 'failed' : 'timed_out';
+      this.stepDuration.observe({ step: entry.step, outcome }, Math.max(0, (Date.parse(entry.timestamp) - since) / 1000));
+      if (entry.status === 'Failed') this.stepFailures.inc({ step: entry.step, reason: progress.failureCode ?? 'refused' });
+      if (entry.status === 'TimedOut') {
+        this.timeouts.inc({ step: entry.step });
+        this.stepFailures.inc({ step: entry.step, reason: 'timeout' });
+      }
+      if (entry.status === 'Completed' && COMPENSATIONS.has(entry.step)) this.compensations.inc({ step: entry.step });
+    }
+    if (progress.terminal) {
+      const outcome = history.some((h) => h.status === 'TimedOut') ? 'timed_out' : progress.status.toLowerCase();
+      this.completed.inc({ outcome });
+      this.duration.observe({ outcome }, Math.max(0, (progress.now.getTime() - progress.createdAt.getTime()) / 1000));
+    }
+  }
+}
+
+const registered = new WeakMap<Metrics, SagaMetrics>();
+
+/** Registers the saga metrics on a service's registry (once). */
+export function registerSagaMetrics(metrics: Metrics, pool: Pool): SagaMetrics {
+  const existing = registered.get(metrics);
+  if (existing) return existing;
+  const created = new SagaMetrics(metrics, pool);
+  registered.set(metrics, created);
+  return created;
+}
+
+export const sagaMetricsOf = (metrics: Metrics | undefined) => (metrics ? registered.get(metrics) : undefined);
