@@ -1,0 +1,17 @@
+import { exposedNames, metricNames } from './support/promql';
+
+describe('metric names in PromQL', () => {
+  it('finds the metrics an expression reads, not its functions, labels or keywords', () => {
+    expect(
+      metricNames('histogram_quantile(0.95, sum by (le, step) (rate(saga_step_duration_seconds_bucket{step!="x"}[$__rate_interval])))'),
+    ).toEqual(['saga_step_duration_seconds_bucket']);
+    expect(metricNames('sum(rate(a_total{outcome=~"compensated|timed_out"}[10m])) / sum(rate(b_total[10m])) > 0.10').sort()).toEqual(['a_total', 'b_total']);
+    expect(metricNames('max by (queue) (rabbitmq_queue_messages{queue=~".+\\\\.error"}) > 0')).toEqual(['rabbitmq_queue_messages']);
+    expect(metricNames('up{job="saga-services"} == 0')).toEqual(['up']);
+  });
+
+  it('reads sample and histogram names from an exposition', () => {
+    const names = exposedNames('# TYPE h histogram\nh_bucket{le="1"} 0\n# TYPE c counter\n# TYPE g gauge\ng{x="y"} 1\n');
+    expect([...names].sort()).toEqual(['c', 'g', 'h_bucket', 'h_count', 'h_sum']);
+  });
+});
