@@ -134,7 +134,7 @@ export async function startService(
       ],
       healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),
     });
-    const server = await listen(app, config.port);
+    const server = await listen(app, config.port, config.host);
     stoppers.push(() => server.close());
     logger.info({ url: server.url }, `${config.service} service listening`);
     return { ...deps, url: server.url, consumer, relay, stop };

@@ -14,6 +14,8 @@ const DEFAULTS: Record<ServiceName, { port: number; database: string }> = {
 export interface ServiceConfig {
   service: ServiceName;
   port: number;
+  /** Address the HTTP API listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */
+  host: string;
   databaseUrl: string;
   /** The variable that overrides databaseUrl, named in start-up errors. */
   databaseUrlVariable: string;
@@ -49,6 +51,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     {
       [dbVar]: url(`postgres://postgres@127.0.0.1:5432/${defaults.database}`),
       [portVar]: port(defaults.port),
+      HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       DATABASE_POOL_SIZE: positiveInt(10),
       AMQP_URL: url('amqp://guest:guest@127.0.0.1:5672'),
       MESSAGING_NAMESPACE: z
@@ -74,6 +77,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
   return {
     service,
     port: raw[portVar] as number,
+    host: raw.HTTP_HOST as string,
     databaseUrl: raw[dbVar] as string,
     databaseUrlVariable: dbVar,
     databasePoolSize: raw.DATABASE_POOL_SIZE as number,

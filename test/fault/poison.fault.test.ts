@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -78,7 +80,11 @@ it('handles a poison message, a transiently failing one and an always failing on
   await eventually(async () => (await fx.channel.checkQueue(fx.topology.errorQueue('billing'))).messageCount === 1, { what: 'the error queue to hold it' });
   broken = false;
   const bin = path.resolve(__dirname, '..', '..', 'tools', 'dlq', 'bin', 'saga-dlq.js');
-  const { stdout } = await run(process.execPath, [bin, 'replay', fx.topology.errorQueue('billing'), '--id', doomed], { env: { ...process.env } });
+  const auditLog = path.join(os.tmpdir(), `${fx.topology.namespace}-audit.jsonl`);
+  const { stdout } = await run(process.execPath, [bin, 'replay', fx.topology.errorQueue('billing'), '--id', doomed], {
+    env: { ...process.env, DLQ_AUDIT_LOG: auditLog },
+  });
+  await rm(auditLog, { force: true });
   expect(stdout).toContain('replayed 1 of 1');
   await eventually(async () => (await effectsOf(3)) === 1, { what: 'the replayed message to be handled' });
   expect(outcomesOf(doomed).at(-1)).toBe('handled');

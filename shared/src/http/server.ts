@@ -72,8 +72,9 @@ export async function listen(app: Express, port: number, host = '127.0.0.1'): Pr
     const s = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   const address = server.address() as AddressInfo;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${reachable}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -10,6 +10,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { redactUrl } from '@saga/shared';
+import { audit } from './audit';
 import { age } from './deadMessage';
 import { ErrorQueues, type Filter } from './errorQueues';
 
@@ -138,6 +139,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         }
         result.failed.forEach((f) => io.err(`not replayed ${f.messageId}: ${f.error} (it stays in ${queue})`));
         io.out(`replayed ${result.replayed} of ${result.matched.length} matching message(s) from ${queue}; ${result.failed.length} failed`);
+        const log = await audit(
+          { command: 'replay', queue, filter: { ...filter, rate: options.rate }, messageIds: result.matched.map((m) => m.messageId), replayed: result.replayed, failed: result.failed },
+          io.env,
+        );
+        io.out(`recorded in ${log}`);
         if (result.failed.length > 0) code = 1;
       }),
     );
@@ -153,7 +159,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
           code = 2;
           return;
         }
-        io.out(`purged ${await queues.purge(queue)} message(s) from ${queue}`);
+        const purged = await queues.purge(queue);
+        io.out(`purged ${purged} message(s) from ${queue}`);
+        await audit({ command: 'purge', queue, messageIds: [], purged }, io.env);
       }),
     );
 

@@ -9,6 +9,7 @@ import { deleteNamespace, eventually, TEST_AMQP_URL, uniqueName } from '@saga/sh
 import { runCli } from '../src/cli';
 
 const namespace = uniqueName('dlq').replaceAll('_', '-');
+const auditLog = path.join(os.tmpdir(), `${namespace}-audit.jsonl`);
 const topo = topology(namespace);
 const errorQueue = topo.errorQueue('billing');
 /** Stands in for the billing work queue: where replayed messages must arrive. */
@@ -25,6 +26,7 @@ beforeAll(async () => {
   await channel.bindQueue(workQueue, topo.exchange, 'domain.order.*');
 });
 afterAll(async () => {
+  await rm(auditLog, { force: true });
   await connection.close();
   await deleteNamespace(namespace, [errorQueue, workQueue]);
 });
@@ -65,7 +67,7 @@ async function cli(...argv: string[]) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     interactive: false,
-    env: { AMQP_URL: TEST_AMQP_URL, MESSAGING_NAMESPACE: namespace },
+    env: { AMQP_URL: TEST_AMQP_URL, MESSAGING_NAMESPACE: namespace, DLQ_AUDIT_LOG: auditLog, USER: 'ops-tester' },
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -149,6 +151,15 @@ describe('saga-dlq', () => {
     await settle(workQueue, 3);
     expect((await drain(workQueue)).map((m) => m.properties.messageId).sort()).toEqual([...ids].sort());
     expect(await depth(errorQueue)).toBe(0);
+  });
+
+  it('records every replay in the audit log: who, when, which messages, the result', async () => {
+    const id = deadLetter('domain.order.ProcessPayment');
+    await settle(errorQueue, 1);
+    await cli('replay', errorQueue, '--id', id);
+    const entries = (await readFile(auditLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(entries.at(-1)).toMatchObject({ command: 'replay', queue: errorQueue, user: 'ops-tester', messageIds: [id], replayed: 1, failed: [] });
+    expect(Date.parse(entries.at(-1).at)).not.toBeNaN();
   });
 
   it('refuses to replay without a filter and to purge without --yes', async () => {
