@@ -105,10 +105,10 @@ describe('fault suite', () => {
       afterEach: (placed) => {
         if (placed !== 6) return;
         outage = (async () => {
-          await system.databaseProxies.billing.cut();
+          await system.databaseProxies.billing!.cut();
           await breakerBecomes(system, 'billing', 'consumer', 'open');
           await new Promise((resolve) => setTimeout(resolve, 1500));
-          await system.databaseProxies.billing.restore();
+          await system.databaseProxies.billing!.restore();
         })();
       },
       settle: async () => {

@@ -32,30 +32,35 @@ export class ProcessSystem implements RunningSystem {
     readonly namespace: string,
     private readonly env: Record<ServiceName, NodeJS.ProcessEnv>,
     private readonly ports: Record<ServiceName, number>,
-    readonly databaseProxies: Record<ServiceName, TcpProxy>,
-    private readonly databaseUrls: Record<ServiceName, string>,
+    readonly databaseProxies: Partial<Record<ServiceName, TcpProxy>>,
+    /** Each service's database, reached directly (not through its proxy). */
+    readonly databaseUrls: Record<ServiceName, string>,
   ) {
     this.logDir = path.join(os.tmpdir(), namespace);
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  static async start(name: string, env: NodeJS.ProcessEnv = {}): Promise<ProcessSystem> {
+  /** With `proxies: false` services reach their databases directly (for measuring, not for cutting). */
+  static async start(name: string, env: NodeJS.ProcessEnv = {}, { proxies: withProxies = true } = {}): Promise<ProcessSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
     const server = new URL(TEST_POSTGRES_URL);
     const perService = {} as Record<ServiceName, NodeJS.ProcessEnv>;
     const ports = {} as Record<ServiceName, number>;
-    const proxies = {} as Record<ServiceName, TcpProxy>;
+    const proxies: Partial<Record<ServiceName, TcpProxy>> = {};
     const urls = {} as Record<ServiceName, string>;
     for (const service of SERVICE_NAMES) {
       const prefix = service.toUpperCase();
       ports[service] = await freePort();
-      proxies[service] = await TcpProxy.start(server.hostname, Number(server.port || 5432));
       const direct = new URL(TEST_POSTGRES_URL);
       direct.pathname = `/${namespace.replaceAll('-', '_')}_${service}`;
       urls[service] = direct.toString();
       const viaProxy = new URL(direct);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxies[service].port);
+      if (withProxies) {
+        const proxy = await TcpProxy.start(server.hostname, Number(server.port || 5432));
+        proxies[service] = proxy;
+        viaProxy.hostname = '127.0.0.1';
+        viaProxy.port = String(proxy.port);
+      }
       perService[service] = {
         ...process.env,
         MESSAGING_NAMESPACE: namespace,
@@ -128,7 +133,7 @@ export class ProcessSystem implements RunningSystem {
 
   async stop(): Promise<void> {
     await Promise.all(SERVICE_NAMES.map((service) => this.kill(service, 'SIGTERM')));
-    for (const proxy of Object.values(this.databaseProxies)) await proxy.close();
+    for (const proxy of Object.values(this.databaseProxies)) await proxy?.close();
     await deleteNamespace(this.namespace, this.queues());
     for (const url of Object.values(this.databaseUrls)) await dropTestDatabase(url);
   }

@@ -1,0 +1,254 @@
+/**
+ * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 70/20/10] [--relay-rows K]
+ *
+ * Measures, in one run on this machine: completed sagas/s (closed loop), end-to-end and
+ * per-step latency at a given rate (open loop), the database transactions and broker
+ * messages each saga costs (counted), the ceilings of PostgreSQL and RabbitMQ with the
+ * same drivers and concurrency, and our outbox relay against pg-transactional-outbox.
+ * Checks the invariants after the run and fails loudly if one broke.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { Client } from 'pg';
+import { ensureDatabase, dropDatabase, topology } from '@saga/shared';
+import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { ProcessSystem } from '../../test/support/processSystem';
+import { brokerCeiling, postgresCeiling } from './ceilings';
+import { Completions } from './completions';
+import { brokenInvariants } from './invariants';
+import { closedLoop, openLoop, seed, type Mix, type Sample } from './load';
+import { ourRelay, peerRelay } from './relays';
+import { percentiles, round } from './stats';
+
+const program = new Command('bench')
+  .option('--quick', 'a short run (under 2 minutes), e.g. as a smoke test')
+  .option('--concurrency <n>', 'closed-loop clients, and the concurrency of the ceilings', (v) => Number(v))
+  .option('--rate <n>', 'open-loop orders per second (default: half the closed-loop maximum)', (v) => Number(v))
+  .option('--duration <s>', 'seconds for each load phase', (v) => Number(v))
+  .option('--mix <h/s/f>', 'percent happy / no stock / no funds', '80/10/10')
+  .option('--relay-rows <k>', 'rows pre-filled for the relay comparison', (v) => Number(v))
+  .option('--skip-relays', 'skip the relay comparison')
+  .parse();
+const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean }>();
+const quick = Boolean(opts.quick);
+const concurrency = opts.concurrency ?? 16;
+const seconds = opts.duration ?? (quick ? 10 : 30);
+const relayRows = opts.relayRows ?? (quick ? 1000 : 5000);
+const [happy, noStock, noFunds] = opts.mix.split('/').map(Number) as [number, number, number];
+const mix: Mix = { happy, noStock, noFunds };
+const amqpUrl = TEST_AMQP_URL;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+function progress(label: string, total: number) {
+  if (!process.stderr.isTTY) {
+    say(`${label}...`);
+    return { tick: () => undefined, stop: () => undefined };
+  }
+  const bar = new SingleBar({ format: `${label.padEnd(28)} [{bar}] {value}/{total}`, stream: process.stderr });
+  bar.start(total, 0);
+  return { tick: () => bar.increment(), stop: () => bar.stop() };
+}
+async function timed<T>(label: string, ms: number, work: (tick: () => void) => Promise<T>): Promise<T> {
+  const steps = Math.max(1, Math.round(ms / 1000));
+  const bar = progress(label, steps);
+  const timer = setInterval(bar.tick, 1000);
+  try {
+    return await work(bar.tick);
+  } finally {
+    clearInterval(timer);
+    bar.stop();
+  }
+}
+
+async function transactions(databases: string[]): Promise<number> {
+  const client = new Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    const names = databases.map((url) => new URL(url).pathname.slice(1));
+    const { rows } = await client.query<{ n: string }>('select sum(xact_commit + xact_rollback)::text as n from pg_stat_database where datname = any($1)', [names]);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function published(system: ProcessSystem): Promise<number> {
+  let total = 0;
+  for (const service of ['order', 'inventory', 'billing'] as const) {
+    const text = await (await fetch(`${system.url(service)}/metrics`)).text();
+    total += Number(/^outbox_published_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
+  }
+  return total;
+}
+
+function stepLatencies(histories: Array<{ createdAt: string; history: Array<{ step: string; timestamp: string }> }>) {
+  const byStep = new Map<string, number[]>();
+  for (const saga of histories) {
+    let previous = Date.parse(saga.createdAt);
+    for (const entry of saga.history) {
+      const at = Date.parse(entry.timestamp);
+      byStep.set(entry.step, [...(byStep.get(entry.step) ?? []), at - previous]);
+      previous = at;
+    }
+  }
+  return Object.fromEntries([...byStep].map(([step, values]) => [step, percentiles(values)]));
+}
+
+async function versions() {
+  const client = new Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('show server_version');
+  await client.end();
+  const { connect } = await import('amqplib');
+  const connection = await connect(amqpUrl);
+  const rabbit = String((connection.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version ?? 'unknown');
+  await connection.close();
+  return { node: process.version, postgres: rows[0]?.server_version, rabbitmq: rabbit };
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  say(`Benchmark${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30)} GiB, concurrency ${concurrency}, ${seconds} s per phase, mix ${opts.mix}`);
+  const system = await ProcessSystem.start('bench', { LOG_LEVEL: 'warn' }, { proxies: false });
+  const completions = await Completions.start(amqpUrl, system.namespace);
+  const placed: Sample[] = [];
+  let exitCode = 0;
+  try {
+    const catalog = await seed({ inventory: system.url('inventory'), billing: system.url('billing') });
+    const databases = [system.databaseUrls.order, system.databaseUrls.inventory, system.databaseUrls.billing];
+
+    // Warm-up, then the closed loop: the most the system completes.
+    await closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: 2000 });
+    const txBefore = await transactions(databases);
+    const msgBefore = await published(system);
+    const closed = await timed('closed loop', seconds * 1000, () =>
+      closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: seconds * 1000 }),
+    );
+    const txPerSaga = ((await transactions(databases)) - txBefore) / closed.samples.length;
+    const msgsPerSaga = ((await published(system)) - msgBefore) / closed.samples.length;
+    placed.push(...closed.samples);
+    const maxRate = closed.samples.length / closed.seconds;
+
+    // The open loop at half the maximum (or the rate asked for): latency at a steady load.
+    const rate = opts.rate ?? Math.max(1, Math.floor(maxRate / 2));
+    const open = await timed(`open loop at ${rate}/s`, seconds * 1000, () =>
+      openLoop(system.url('order'), catalog, mix, completions, { rate, durationMs: seconds * 1000 }),
+    );
+    placed.push(...open.samples);
+    const sampleIds = open.samples.slice(0, 200).map((s) => s.orderId);
+    const histories = (await Promise.all(sampleIds.map(async (id) => (await fetch(`${system.url("order")}/api/orders/${id}/saga`)).json()))) as Array<{ createdAt: string; history: Array<{ step: string; timestamp: string }> }>;
+
+    // Ceilings of this machine, same drivers and concurrency.
+    const scratch = new URL(TEST_POSTGRES_URL);
+    scratch.pathname = `/${uniqueName('bench_ceiling')}`;
+    await ensureDatabase(scratch.toString());
+    const pgTx = await timed('PostgreSQL ceiling', 5000, () => postgresCeiling(scratch.toString(), concurrency, quick ? 5000 : 10_000));
+    await dropDatabase(scratch.toString());
+    const brokerMsgs = await timed('RabbitMQ ceiling', 5000, () => brokerCeiling(amqpUrl, concurrency, quick ? 5000 : 10_000));
+    const ceiling = Math.min(pgTx / txPerSaga, brokerMsgs / msgsPerSaga);
+
+    // Relay comparison.
+    let relays: { ours: Awaited<ReturnType<typeof ourRelay>>; peer: Awaited<ReturnType<typeof peerRelay>> } | undefined;
+    if (!opts.skipRelays) {
+      const ourDb = new URL(TEST_POSTGRES_URL);
+      ourDb.pathname = `/${uniqueName('bench_relay_ours')}`;
+      const peerDb = new URL(TEST_POSTGRES_URL);
+      peerDb.pathname = `/${uniqueName('bench_relay_peer')}`;
+      await ensureDatabase(ourDb.toString());
+      await ensureDatabase(peerDb.toString());
+      const offeredMs = quick ? 3000 : 10_000;
+      const ours = await timed('relay: ours', offeredMs, () => ourRelay(ourDb.toString(), amqpUrl, relayRows, 500, offeredMs));
+      const peer = await timed('relay: pg-transactional-outbox', offeredMs, () => peerRelay(peerDb.toString(), amqpUrl, relayRows, 500, offeredMs));
+      await dropDatabase(ourDb.toString());
+      await dropDatabase(peerDb.toString());
+      relays = { ours, peer };
+    }
+
+    const topo = topology(system.namespace);
+    const broken = await brokenInvariants(
+      system.databaseUrls,
+      amqpUrl,
+      ['order', 'inventory', 'billing'].map((s) => topo.errorQueue(s)),
+      catalog,
+    );
+
+    const e2eClosed = percentiles(closed.samples.map((s) => s.latencyMs));
+    const e2eOpen = percentiles(open.samples.map((s) => s.latencyMs));
+    const result = {
+      at: new Date().toISOString(),
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+      versions: await versions(),
+      settings: { quick, concurrency, seconds, mix, relayRows, openRate: rate },
+      saga: {
+        completedPerSecond: round(maxRate),
+        closedLoopLatencyMs: e2eClosed,
+        openLoop: { offeredPerSecond: rate, achievedPerSecond: round(open.samples.length / open.seconds), latencyMs: e2eOpen },
+        stepLatencyMs: stepLatencies(histories),
+        transactionsPerSaga: round(txPerSaga, 2),
+        brokerMessagesPerSaga: round(msgsPerSaga, 2),
+      },
+      ceilings: {
+        postgresTransactionsPerSecond: round(pgTx),
+        brokerMessagesPerSecond: round(brokerMsgs),
+        sagasPerSecond: round(ceiling),
+        achievedOverCeiling: round(maxRate / ceiling, 3),
+      },
+      relays: relays && {
+        ours: { drainRowsPerSecond: round(relays.ours.drainRowsPerSecond), delayMs: relays.ours.delay },
+        peer: { drainRowsPerSecond: round(relays.peer.drainRowsPerSecond), delayMs: relays.peer.delay },
+        drainRatio: round(relays.ours.drainRowsPerSecond / relays.peer.drainRowsPerSecond, 1),
+      },
+      invariants: broken.length === 0 ? 'held' : broken,
+      seconds: round((Date.now() - started) / 1000),
+    };
+
+    const rows: Array<[string, string]> = [
+      ['completed sagas/s (closed loop)', `${result.saga.completedPerSecond}`],
+      ['ceiling sagas/s', `${result.ceilings.sagasPerSecond}  (min of ${result.ceilings.postgresTransactionsPerSecond} tx/s / ${result.saga.transactionsPerSaga} tx per saga, ${result.ceilings.brokerMessagesPerSecond} msg/s / ${result.saga.brokerMessagesPerSaga} msgs per saga)`],
+      ['achieved / ceiling', `${round(result.ceilings.achievedOverCeiling * 100)} %`],
+      ['end-to-end, closed loop', fmt(e2eClosed)],
+      [`end-to-end at ${rate}/s (open loop)`, fmt(e2eOpen)],
+      ...Object.entries(result.saga.stepLatencyMs).map(([step, p]) => [`  step ${step}`, fmt(p)] as [string, string]),
+      ...(result.relays
+        ? ([
+            ['relay drain: ours', `${result.relays.ours.drainRowsPerSecond} rows/s${relays!.ours.drained ? '' : ' (not drained within 120 s)'}`],
+            ['relay drain: pg-transactional-outbox', `${result.relays.peer.drainRowsPerSecond} rows/s${relays!.peer.drained ? '' : ' (not drained within 120 s)'}`],
+            ['relay drain ratio', `${result.relays.drainRatio}x`],
+            ['insert-to-publish at 500/s: ours', fmt(result.relays.ours.delayMs)],
+            ['insert-to-publish at 500/s: peer', fmt(result.relays.peer.delayMs)],
+          ] as Array<[string, string]>)
+        : []),
+      ['invariants', broken.length === 0 ? 'held' : `BROKEN: ${broken.join('; ')}`],
+    ];
+    say('');
+    for (const [name, value] of rows) say(`  ${name.padEnd(38)} ${value}`);
+    const folder = path.resolve(__dirname, '..', 'results');
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, `${result.at.replaceAll(':', '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    say(`\n  written to ${path.relative(process.cwd(), file)} (${result.seconds} s)`);
+    if (broken.length > 0) {
+      process.stderr.write(`\nINVARIANTS BROKEN: ${broken.join('; ')}\n`);
+      exitCode = 1;
+    }
+  } finally {
+    await completions.stop();
+    await system.stop();
+  }
+  return exitCode;
+}
+
+function fmt(p: { count: number; p50: number; p95: number; p99: number; max: number }): string {
+  return `p50 ${round(p.p50)} ms  p95 ${round(p.p95)} ms  p99 ${round(p.p99)} ms  max ${round(p.max)} ms  (n=${p.count})`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`benchmark failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,62 @@
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+import { formatMoney, parseMoney } from '@saga/shared/money';
+import { PLENTY_STOCK, RICH_BALANCE, type Catalog } from './load';
+
+async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The invariants after a run, checked in aggregate with SQL (fast for thousands of
+ * orders): every order terminal; stock conserved; money conserved; no order charged
+ * twice; as many charges and reservations as Completed orders; error queues empty.
+ */
+export async function brokenInvariants(
+  databases: { order: string; inventory: string; billing: string },
+  amqpUrl: string,
+  errorQueues: string[],
+  catalog: Catalog,
+): Promise<string[]> {
+  const broken: string[] = [];
+  const [orders] = await query<{ pending: number; completed: number }>(
+    databases.order,
+    "select count(*) filter (where status = 'Pending')::int as pending, count(*) filter (where status = 'Completed')::int as completed from orders",
+  );
+  if (orders!.pending > 0) broken.push(`${orders!.pending} orders are not terminal`);
+  const unconserved = await query<{ id: string }>(databases.inventory, 'select id from products where id = any($1) and stock + reserved <> $2', [catalog.plenty, PLENTY_STOCK]);
+  if (unconserved.length > 0) broken.push(`stock not conserved for ${unconserved.length} products`);
+  const [scarce] = await query<{ total: number }>(databases.inventory, 'select stock + reserved as total from products where id = $1', [catalog.scarce]);
+  if (scarce!.total !== 1) broken.push('stock not conserved for the scarce product');
+  const [held] = await query<{ orders: number }>(databases.inventory, "select count(distinct order_id)::int as orders from reservations where status = 'Reserved'");
+  if (held!.orders !== orders!.completed) broken.push(`${held!.orders} orders hold stock, ${orders!.completed} completed`);
+  const [charges] = await query<{ orders: number; charges: number; total: string | null }>(
+    databases.billing,
+    "select count(distinct order_id)::int as orders, count(*)::int as charges, sum(amount)::text as total from payments where status = 'Completed' and user_id = any($1)",
+    [catalog.rich],
+  );
+  if (charges!.charges !== charges!.orders) broken.push('an order was charged twice');
+  if (charges!.orders !== orders!.completed) broken.push(`${charges!.orders} charges for ${orders!.completed} completed orders`);
+  const [accounts] = await query<{ total: string }>(databases.billing, 'select sum(balance)::text as total from accounts where user_id = any($1)', [catalog.rich]);
+  const expected = formatMoney(parseMoney(RICH_BALANCE) * BigInt(catalog.rich.length) - parseMoney(charges!.total ?? '0'));
+  if (formatMoney(parseMoney(accounts!.total)) !== expected) broken.push(`money not conserved: balances ${accounts!.total}, expected ${expected}`);
+  const [poor] = await query<{ balance: string }>(databases.billing, 'select balance from accounts where user_id = $1', [catalog.poor]);
+  if (poor!.balance !== '0.50') broken.push(`the poor account was charged: ${poor!.balance}`);
+  const connection = await connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of errorQueues) {
+      const { messageCount } = await channel.checkQueue(queue);
+      if (messageCount > 0) broken.push(`${queue} holds ${messageCount} messages`);
+    }
+  } finally {
+    await connection.close();
+  }
+  return broken;
+}

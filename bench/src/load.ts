@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { Completions } from './completions';
+import { sleep } from './stats';
+
+export type Kind = 'happy' | 'no-stock' | 'no-funds';
+
+/** Many products and accounts, so orders do not all queue on one row's lock, as real traffic would not. */
+export interface Catalog {
+  plenty: string[];
+  scarce: string;
+  rich: string[];
+  poor: string;
+}
+
+export const SPREAD = 50;
+export const PLENTY_STOCK = 1_000_000_000;
+export const RICH_BALANCE = '9999999999.00';
+
+export interface Mix {
+  happy: number;
+  noStock: number;
+  noFunds: number;
+}
+
+export interface Sample {
+  orderId: string;
+  kind: Kind;
+  latencyMs: number;
+}
+
+const post = async (url: string, body: unknown) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string };
+};
+
+/** Products and accounts for the run: stock and money for every happy order, and the means to fail the others. */
+export async function seed(urls: { inventory: string; billing: string }): Promise<Catalog> {
+  const plenty: string[] = [];
+  const rich: string[] = [];
+  for (let i = 0; i < SPREAD; i += 1) {
+    plenty.push((await post(`${urls.inventory}/api/products`, { name: `Bench widget ${i}`, price: '1.00', stock: PLENTY_STOCK })).id);
+    const userId = randomUUID();
+    await post(`${urls.billing}/api/accounts`, { userId, balance: RICH_BALANCE });
+    rich.push(userId);
+  }
+  const scarce = await post(`${urls.inventory}/api/products`, { name: 'Bench rarity', price: '1.00', stock: 1 });
+  const poor = randomUUID();
+  await post(`${urls.billing}/api/accounts`, { userId: poor, balance: '0.50' });
+  return { plenty, scarce: scarce.id, rich, poor };
+}
+
+const any = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+
+export function pickKind(mix: Mix, random: number): Kind {
+  const total = mix.happy + mix.noStock + mix.noFunds;
+  const x = random * total;
+  return x < mix.happy ? 'happy' : x < mix.happy + mix.noStock ? 'no-stock' : 'no-funds';
+}
+
+function orderBody(catalog: Catalog, kind: Kind) {
+  if (kind === 'no-stock') return { userId: any(catalog.rich), items: [{ productId: catalog.scarce, quantity: 5, price: '1.00' }] };
+  return { userId: kind === 'happy' ? any(catalog.rich) : catalog.poor, items: [{ productId: any(catalog.plenty), quantity: 1, price: '1.00' }] };
+}
+
+/** Places one order and resolves when its saga has ended, with the time from POST to the end. */
+export async function oneOrder(orderUrl: string, catalog: Catalog, kind: Kind, completions: Completions): Promise<Sample> {
+  const started = performance.now();
+  const { id } = await post(`${orderUrl}/api/orders`, orderBody(catalog, kind));
+  const ended = await completions.ended$(id);
+  return { orderId: id, kind, latencyMs: ended - started };
+}
+
+/** Closed loop: `concurrency` clients, each placing its next order when the last one ended. */
+export async function closedLoop(
+  orderUrl: string,
+  catalog: Catalog,
+  mix: Mix,
+  completions: Completions,
+  { concurrency, durationMs, onSample }: { concurrency: number; durationMs: number; onSample?: () => void },
+): Promise<{ samples: Sample[]; seconds: number }> {
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const until = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        samples.push(await oneOrder(orderUrl, catalog, pickKind(mix, Math.random()), completions));
+        onSample?.();
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Open loop: orders arrive at `rate` per second whatever the system does, for `durationMs`. */
+export async function openLoop(
+  orderUrl: string,
+  catalog: Catalog,
+  mix: Mix,
+  completions: Completions,
+  { rate, durationMs, onSample }: { rate: number; durationMs: number; onSample?: () => void },
+): Promise<{ samples: Sample[]; seconds: number; offered: number }> {
+  const inFlight: Array<Promise<Sample>> = [];
+  const interval = 1000 / rate;
+  const started = performance.now();
+  for (let n = 0; performance.now() - started < durationMs; n += 1) {
+    const due = started + n * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inFlight.push(
+      oneOrder(orderUrl, catalog, pickKind(mix, Math.random()), completions).then((sample) => {
+        onSample?.();
+        return sample;
+      }),
+    );
+  }
+  const samples = await Promise.all(inFlight);
+  return { samples, seconds: (performance.now() - started) / 1000, offered: inFlight.length };
+}
