@@ -26,3 +26,4 @@ export * from './messaging/retryPolicy';
 export * from './db/locks';
 export * from './faults';
 export * from './metrics';
+export * from './backoff';

@@ -1,3 +1,4 @@
+import { backoffMs } from '../src/backoff';
 import { describeError, isTransient, TransientError } from '../src/messaging/failures';
 import { immediateBackoffMs, maxDeliveries, retryDelay, retryQueueDelays } from '../src/messaging/retryPolicy';
 
@@ -64,5 +65,15 @@ describe('retry policy', () => {
     expect(immediateBackoffMs(3, () => 1)).toBe(200);
     expect(immediateBackoffMs(10, () => 1)).toBe(1000);
     expect(immediateBackoffMs(3, () => 0)).toBe(0);
+  });
+});
+
+describe('reconnection backoff', () => {
+  it('doubles from 100 ms up to its cap, jittered over the upper half', () => {
+    expect(backoffMs(1, 5000, () => 0)).toBe(100);
+    expect(backoffMs(1, 5000, () => 1)).toBe(200);
+    expect(backoffMs(3, 5000, () => 1)).toBe(800);
+    expect(backoffMs(10, 5000, () => 0)).toBe(2500);
+    expect(backoffMs(10, 5000, () => 1)).toBe(5000);
   });
 });

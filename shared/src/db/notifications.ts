@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
 
 /**
@@ -55,6 +56,6 @@ export class NotificationListener {
           if (!this.stopped) this.retry(attempt + 1);
         },
       );
-    }, Math.min(5000, 100 * 2 ** attempt));
+    }, backoffMs(attempt));
   }
 }

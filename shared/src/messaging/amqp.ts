@@ -1,5 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import type { Logger } from '../logging';
+import { backoffMs } from '../backoff';
 import { redactUrl } from '../db/ensureDatabase';
 
 type SetupStep = (connection: ChannelModel) => Promise<void>;
@@ -85,8 +86,7 @@ export class AmqpClient {
   }
 
   private scheduleReconnect(attempt: number): void {
-    const max = this.options.maxReconnectDelayMs ?? 5000;
-    const delay = Math.min(max, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    const delay = backoffMs(attempt, this.options.maxReconnectDelayMs ?? 5000);
     this.reconnectTimer = setTimeout(() => {
       this.open().then(
         () => this.options.logger.info({ attempt }, 'broker connection restored'),

@@ -1,6 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
 import { NotificationListener } from '../db/notifications';
+import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { AmqpClient } from './amqp';
@@ -127,8 +128,8 @@ export class OutboxRelay {
         failures += 1;
         const log = this.breaker.state === 'open' ? this.options.logger.debug : this.options.logger.warn;
         log.call(this.options.logger, { err: error, failures }, 'outbox relay batch failed; rows stay for the next try');
-        const wait = this.breaker.state === 'open' ? (this.options.breaker ?? DEFAULT_BREAKER).resetTimeoutMs : 100 * 2 ** failures;
-        await this.sleep(Math.min(5000, wait));
+        const resetMs = (this.options.breaker ?? DEFAULT_BREAKER).resetTimeoutMs;
+        await this.sleep(this.breaker.state === 'open' ? Math.min(5000, resetMs) : backoffMs(failures));
         continue;
       }
       if (published < this.batchSize) await this.sleep(this.options.pollIntervalMs ?? 1000);
