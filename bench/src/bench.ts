@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 70/20/10] [--relay-rows K]
+ * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 70/20/10] [--relay-rows K] [--skip-relays] [--profile]
  *
  * Measures, in one run on this machine: completed sagas/s (closed loop), end-to-end and
  * per-step latency at a given rate (open loop), the database transactions and broker
@@ -31,10 +31,11 @@ const program = new Command('bench')
   .option('--mix <h/s/f>', 'percent happy / no stock / no funds', '80/10/10')
   .option('--relay-rows <k>', 'rows pre-filled for the relay comparison', (v) => Number(v))
   .option('--skip-relays', 'skip the relay comparison')
+  .option('--profile', 'write a CPU profile of each service to bench/results/profiles (open in Chrome DevTools)')
   .parse();
-const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean }>();
+const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean; profile?: boolean }>();
 const quick = Boolean(opts.quick);
-const concurrency = opts.concurrency ?? 16;
+const concurrency = opts.concurrency ?? 32;
 const seconds = opts.duration ?? (quick ? 10 : 30);
 const relayRows = opts.relayRows ?? (quick ? 1000 : 5000);
 const [happy, noStock, noFunds] = opts.mix.split('/').map(Number) as [number, number, number];
@@ -112,7 +113,9 @@ async function versions() {
 async function main(): Promise<number> {
   const started = Date.now();
   say(`Benchmark${quick ? ' (quick)' : ''}: ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30)} GiB, concurrency ${concurrency}, ${seconds} s per phase, mix ${opts.mix}`);
-  const system = await ProcessSystem.start('bench', { LOG_LEVEL: 'warn' }, { proxies: false });
+  const profiles = path.join(__dirname, '..', 'results', 'profiles');
+  const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
+  const system = await ProcessSystem.start('bench', { LOG_LEVEL: 'warn' }, { proxies: false, nodeArgs });
   const completions = await Completions.start(amqpUrl, system.namespace);
   const placed: Sample[] = [];
   let exitCode = 0;
@@ -230,6 +233,7 @@ async function main(): Promise<number> {
     const file = path.join(folder, `${result.at.replaceAll(':', '-')}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     say(`\n  written to ${path.relative(process.cwd(), file)} (${result.seconds} s)`);
+    if (opts.profile) say(`  CPU profiles of the services (written as they stop) in ${path.relative(process.cwd(), profiles)}`);
     if (broken.length > 0) {
       process.stderr.write(`\nINVARIANTS BROKEN: ${broken.join('; ')}\n`);
       exitCode = 1;

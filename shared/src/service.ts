@@ -93,6 +93,7 @@ export async function startService(
       topology: topo,
       logger: logger.child({ component: 'relay' }),
       batchSize: config.relayBatchSize,
+      workers: config.relayWorkers,
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
       breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
@@ -105,7 +106,7 @@ export async function startService(
       endpoint: config.service,
       service: config.service,
       handlers: definition.handlers,
-      db: database.db,
+      pool: database.pool,
       amqp,
       topology: topo,
       logger: logger.child({ component: 'consumer' }),

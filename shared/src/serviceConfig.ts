@@ -27,6 +27,7 @@ export interface ServiceConfig {
   retry: RetryPolicy;
   breaker: BreakerSettings;
   relayBatchSize: number;
+  relayWorkers: number;
   relayPollIntervalMs: number;
   logLevel: string;
 }
@@ -69,6 +70,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
       HANDLER_TIMEOUT_MS: positiveInt(30_000),
       RELAY_BATCH_SIZE: positiveInt(200),
+      RELAY_WORKERS: positiveInt(2),
       RELAY_POLL_INTERVAL_MS: positiveInt(1000),
       LOG_LEVEL: logLevel(),
     },
@@ -98,6 +100,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       callTimeoutMs: raw.HANDLER_TIMEOUT_MS as number,
     },
     relayBatchSize: raw.RELAY_BATCH_SIZE as number,
+    relayWorkers: raw.RELAY_WORKERS as number,
     relayPollIntervalMs: raw.RELAY_POLL_INTERVAL_MS as number,
     logLevel: raw.LOG_LEVEL as string,
   };

@@ -72,7 +72,7 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
         endpoint,
         service: 'test',
         handlers,
-        db: database.db,
+        pool: database.pool,
         amqp,
         topology: topo,
         logger: silentLogger,

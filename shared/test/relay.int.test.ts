@@ -112,4 +112,20 @@ describe('outbox relay', () => {
     expect(ids).toHaveLength(600);
     expect(new Set(ids).size).toBe(600);
   });
+
+  it('runs several workers on one relay without publishing a row twice', async () => {
+    await insertPings(600);
+    await startRelay({ batchSize: 20, workers: 3 });
+    const messages = await captured(600);
+    await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
+    messages.push(...(await takeAll(fx.channel, fx.captureQueue)));
+    const ids = messages.map((m) => m.properties.messageId as string);
+    expect(ids).toHaveLength(600);
+    expect(new Set(ids).size).toBe(600);
+  });
+
+  it('refuses a batch size or worker count that is not a positive integer', () => {
+    expect(() => fx.relay({ batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
+    expect(() => fx.relay({ workers: 1.5 })).toThrow(/workers must be a positive integer/);
+  });
 });

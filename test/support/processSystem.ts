@@ -32,6 +32,7 @@ export class ProcessSystem implements RunningSystem {
     readonly namespace: string,
     private readonly env: Record<ServiceName, NodeJS.ProcessEnv>,
     private readonly ports: Record<ServiceName, number>,
+    private readonly nodeArgs: string[],
     readonly databaseProxies: Partial<Record<ServiceName, TcpProxy>>,
     /** Each service's database, reached directly (not through its proxy). */
     readonly databaseUrls: Record<ServiceName, string>,
@@ -40,8 +41,15 @@ export class ProcessSystem implements RunningSystem {
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  /** With `proxies: false` services reach their databases directly (for measuring, not for cutting). */
-  static async start(name: string, env: NodeJS.ProcessEnv = {}, { proxies: withProxies = true } = {}): Promise<ProcessSystem> {
+  /**
+   * With `proxies: false` services reach their databases directly (for measuring, not for
+   * cutting); `nodeArgs` go to each service's node (e.g. `--cpu-prof`).
+   */
+  static async start(
+    name: string,
+    env: NodeJS.ProcessEnv = {},
+    { proxies: withProxies = true, nodeArgs = [] as string[] } = {},
+  ): Promise<ProcessSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
     const server = new URL(TEST_POSTGRES_URL);
     const perService = {} as Record<ServiceName, NodeJS.ProcessEnv>;
@@ -70,7 +78,7 @@ export class ProcessSystem implements RunningSystem {
         ...env,
       };
     }
-    const system = new ProcessSystem(namespace, perService, ports, proxies, urls);
+    const system = new ProcessSystem(namespace, perService, ports, nodeArgs, proxies, urls);
     await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
     return system;
   }
@@ -91,7 +99,7 @@ export class ProcessSystem implements RunningSystem {
   /** Starts a service (with extra environment, e.g. a fault flag) and waits until /health answers 200. */
   async startService(service: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const log = createWriteStream(path.join(this.logDir, `${service}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', service, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', path.join(root, 'services', service, 'src', 'main.ts')], {
       cwd: root,
       env: { ...this.env[service], ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

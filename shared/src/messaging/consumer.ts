@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
-import type { Database } from '../db/database';
+import type { Pool } from 'pg';
+import { drizzleOn, transaction } from '../db/transaction';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
@@ -18,8 +19,8 @@ import {
 } from './errorQueue';
 import { describeError, isTransient } from './failures';
 import type { MessageHandler } from './handler';
-import { claimInbox } from './inbox';
-import { enqueue } from './outbox';
+import { claimInboxStatement } from './inbox';
+import { outboxInsertStatement, outboxRows } from './outbox';
 import {
   DEFAULT_RETRY_POLICY,
   immediateBackoffMs,
@@ -35,7 +36,7 @@ export interface ConsumerOptions {
   endpoint: string;
   service: string;
   handlers: readonly MessageHandler[];
-  db: Database;
+  pool: Pool;
   amqp: AmqpClient;
   topology: Topology;
   logger: Logger;
@@ -271,22 +272,21 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     return reject('retries-exhausted', describeError(lastError), lastError);
   }
 
+  /**
+   * One transaction in as few round trips as the handler allows: the inbox claim goes
+   * with BEGIN, the handler's own statements in between, its replies with COMMIT.
+   */
   private async handleOnce(
     handler: MessageHandler,
     body: unknown,
     envelope: Envelope,
     logger: Logger,
   ): Promise<'handled' | 'duplicate'> {
-    const { db, runtime, endpoint, service, metrics } = this.options;
+    const { pool, runtime, endpoint, service, metrics } = this.options;
     const committed: Array<() => void> = [];
-    const result = await db.transaction(async (tx) => {
-      const first = await claimInbox(tx, {
-        consumer: endpoint,
-        messageId: envelope.messageId,
-        messageType: envelope.messageType,
-        handledAt: runtime.now(),
-      });
-      if (!first) return 'duplicate';
+    const claim = claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() });
+    const result = await transaction(pool, claim, async ([claimed], client) => {
+      if (claimed?.rowCount === 0) return { value: 'duplicate' as const };
       const sendContext = {
         source: service,
         correlationId: envelope.correlationId,
@@ -294,17 +294,20 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         conversationId: envelope.conversationId,
         runtime,
       };
+      const replies: ReturnType<typeof outboxRows> = [];
       await handler.handle({
-        tx,
+        tx: drizzleOn(client),
         body,
         envelope,
         runtime,
         logger,
         metrics,
         afterCommit: (effect) => committed.push(effect),
-        send: (...messages) => enqueue(tx, sendContext, messages),
+        send: async (...messages) => {
+          replies.push(...outboxRows(sendContext, messages));
+        },
       });
-      return 'handled' as const;
+      return { value: 'handled' as const, closing: outboxInsertStatement(replies) };
     });
     for (const effect of committed) effect();
     return result;

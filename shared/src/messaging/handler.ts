@@ -1,5 +1,5 @@
 import type { BodyOf, Contract } from '../contracts/common';
-import type { Transaction } from '../db/database';
+import type { Executor } from '../db/database';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
@@ -8,10 +8,10 @@ import type { OutgoingMessage } from './outbox';
 
 export interface HandlerContext<Body> {
   /** The transaction the inbox row was written on; write every effect on it. */
-  tx: Transaction;
+  tx: Executor;
   body: Body;
   envelope: Envelope;
-  /** Puts replies in the outbox on `tx`, caused by and correlated with the message being handled. */
+  /** Puts replies in the outbox on `tx` (written with its commit), caused by and correlated with the message being handled. */
   send(...messages: OutgoingMessage[]): Promise<void>;
   runtime: Runtime;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { primaryKey, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { Executor } from '../db/database';
+import { literal } from '../db/transaction';
 
 /** Messages a consumer has handled; the key makes a redelivered message a no-op. */
 export const inbox = pgTable(
@@ -14,18 +14,13 @@ export const inbox = pgTable(
 );
 
 /**
- * Records that `consumer` handles this message, on the handler's transaction.
- * Returns false when it was already handled: the caller must then do nothing.
- * A concurrent duplicate waits on the key until the first transaction ends.
+ * The statement that records that `consumer` handles this message, to run on the
+ * handler's transaction (with its BEGIN). It returns no row when the message was
+ * already handled: the caller must then do nothing. A concurrent duplicate waits on
+ * the key until the first transaction ends.
  */
-export async function claimInbox(
-  executor: Executor,
-  entry: { consumer: string; messageId: string; messageType: string; handledAt: Date },
-): Promise<boolean> {
-  const inserted = await executor
-    .insert(inbox)
-    .values(entry)
-    .onConflictDoNothing()
-    .returning({ messageId: inbox.messageId });
-  return inserted.length > 0;
+export function claimInboxStatement(entry: { consumer: string; messageId: string; messageType: string; handledAt: Date }): string {
+  return `insert into inbox (consumer, message_id, message_type, handled_at)
+    values (${literal(entry.consumer)}, ${literal(entry.messageId)}, ${literal(entry.messageType)}, ${literal(entry.handledAt)})
+    on conflict do nothing returning message_id`;
 }

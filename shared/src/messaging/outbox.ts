@@ -1,6 +1,7 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Contract, BodyOf } from '../contracts/common';
 import type { Executor } from '../db/database';
+import { jsonLiteral, literal } from '../db/transaction';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 
@@ -48,15 +49,15 @@ export function message<C extends Contract>(
   return { contract, body, aggregateType: aggregate.type, aggregateId: aggregate.id };
 }
 
+type OutboxRow = typeof outbox.$inferInsert;
+
 /**
- * Writes messages to the outbox on the caller's transaction: they are published if,
- * and only if, that transaction commits. Bodies are checked against their contract
- * here so a bug in a producer fails its own transaction instead of poisoning a consumer.
+ * The outbox rows for `messages`, sent in `context`. Bodies are checked against their
+ * contract here so a bug in a producer fails its own transaction instead of poisoning a consumer.
  */
-export async function enqueue(executor: Executor, context: SendContext, messages: OutgoingMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+export function outboxRows(context: SendContext, messages: OutgoingMessage[]): OutboxRow[] {
   const now = context.runtime.now();
-  const rows = messages.map((outgoing) => {
+  return messages.map((outgoing) => {
     const payload = outgoing.contract.schema.parse(outgoing.body);
     const headers: Envelope = {
       messageId: context.runtime.newId(),
@@ -77,5 +78,20 @@ export async function enqueue(executor: Executor, context: SendContext, messages
       createdAt: now,
     };
   });
-  await executor.insert(outbox).values(rows);
+}
+
+/** Writes messages to the outbox on the caller's transaction: they are published if, and only if, it commits. */
+export async function enqueue(executor: Executor, context: SendContext, messages: OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await executor.insert(outbox).values(outboxRows(context, messages));
+}
+
+/** The same rows as one statement without parameters, to send with a transaction's COMMIT. */
+export function outboxInsertStatement(rows: OutboxRow[]): string {
+  if (rows.length === 0) return '';
+  const values = rows.map(
+    (row) =>
+      `(${literal(row.id)}::uuid, ${literal(row.aggregatetype)}, ${literal(row.aggregateid)}, ${literal(row.type)}, ${jsonLiteral(row.payload)}, ${jsonLiteral(row.headers)}, ${literal(row.createdAt)})`,
+  );
+  return `insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at) values ${values.join(', ')}`;
 }

@@ -1,5 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
+import { transaction } from '../db/transaction';
 import { NotificationListener } from '../db/notifications';
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
@@ -20,6 +21,11 @@ export interface RelayOptions {
   topology: Topology;
   logger: Logger;
   batchSize?: number;
+  /**
+   * Loops draining the outbox side by side (each on its own confirm channel): while one
+   * waits for the broker's confirms, another takes the rows committed meanwhile.
+   */
+  workers?: number;
   /** Fallback poll when no NOTIFY arrives (a missed notification, a relay started late). */
   pollIntervalMs?: number;
   /** An unconfirmed batch is treated as not published: its rows stay and go out again. */
@@ -32,6 +38,8 @@ export interface RelayOptions {
 
 interface OutboxRow {
   id: string;
+  /** bigint, as text */
+  seq: string;
   type: string;
   payload: unknown;
   headers: Envelope;
@@ -46,17 +54,24 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private readonly batchSize: number;
-  private channel: ConfirmChannel | undefined;
+  private readonly workers: number;
+  private readonly channels: Array<ConfirmChannel | undefined> = [];
   private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private loops: Array<Promise<void>> = [];
+  /** A NOTIFY no loop has acted on yet: the next loop to look takes it and drains again. */
   private pendingWake = false;
+  /** Loops waiting for a NOTIFY, first come first woken: one NOTIFY wakes one loop. */
+  private readonly idle: Array<() => void> = [];
   private listener: NotificationListener | undefined;
   /** Opens when publishing keeps failing (broker unreachable): the relay then waits instead of spinning. */
   private readonly breaker: Breaker;
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 200;
+    this.workers = options.workers ?? 1;
+    for (const [name, value] of [['batchSize', this.batchSize], ['workers', this.workers]] as const) {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`relay ${name} must be a positive integer, got ${value}`);
+    }
     this.breaker = new Breaker('relay-publisher', options.logger, options.breaker ?? DEFAULT_BREAKER, () => true, options.metrics);
   }
 
@@ -68,123 +83,131 @@ export class OutboxRelay {
     this.running = true;
     this.listener = new NotificationListener(this.options.databaseUrl, OUTBOX_CHANNEL, () => this.notify(), this.options.logger);
     await this.listener.start();
-    this.loop = this.run();
+    this.loops = Array.from({ length: this.workers }, (_, worker) => this.run(worker));
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.notify();
-    await this.loop;
+    for (const wake of this.idle.splice(0)) wake();
+    await Promise.all(this.loops);
     await this.listener?.stop();
-    await this.channel?.close().catch(() => undefined);
-    this.channel = undefined;
+    await Promise.all(this.channels.map((channel) => channel?.close().catch(() => undefined)));
+    this.channels.length = 0;
     this.breaker.shutdown();
   }
 
-  /** Publishes one batch; returns how many rows it published. */
-  async drainOnce(): Promise<number> {
-    const client = await this.options.pool.connect();
-    let failure: Error | undefined;
+  /**
+   * Publishes one batch; returns how many rows it published. Two round trips: the batch
+   * is deleted (and so locked) as it is read, published, and the delete committed only
+   * once the broker has confirmed it; any failure rolls the rows back for the next try.
+   */
+  async drainOnce(worker = 0): Promise<number> {
+    // The commit need not wait for its WAL flush: if a crash loses it, the rows go out
+    // again and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
+    const take = `set local synchronous_commit = off;
+      delete from outbox where id in (select id from outbox order by seq limit ${this.batchSize} for update skip locked)
+      returning id, seq, type, payload, headers`;
     try {
-      // The delete need not wait for its WAL flush: if a crash loses it, the rows go out
-      // again and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
-      await client.query('begin; set local synchronous_commit = off');
-      const { rows } = await client.query<OutboxRow>(
-        'select id, type, payload, headers from outbox order by seq limit $1 for update skip locked',
-        [this.batchSize],
-      );
-      if (rows.length > 0) {
-        await this.breaker.run(() => this.publish(rows));
-        const ids = rows.map((row) => row.id);
-        await this.options.afterPublish?.(ids);
-        await client.query('delete from outbox where id = any($1::uuid[])', [ids]);
-      }
-      await client.query('commit');
-      this.options.metrics?.outboxPublished.inc(rows.length);
-      return rows.length;
+      const published = await transaction(this.options.pool, take, async (opened) => {
+        const rows = (opened[1]?.rows ?? []) as OutboxRow[];
+        rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+        if (rows.length > 0) {
+          await this.breaker.run(() => this.publish(worker, rows));
+          await this.options.afterPublish?.(rows.map((row) => row.id));
+        }
+        return { value: rows.length };
+      });
+      this.options.metrics?.outboxPublished.inc(published);
+      return published;
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+      const failure = error instanceof Error ? error : new Error(String(error));
       this.options.metrics?.outboxPublishFailures.inc({ reason: publishFailureReason(failure) });
-      await client.query('rollback').catch(() => undefined);
       throw error;
-    } finally {
-      client.release(failure); // a failed client is discarded, not reused
     }
   }
 
   private notify(): void {
     this.pendingWake = true;
-    this.wake?.();
+    this.idle.shift()?.();
   }
 
-  private async run(): Promise<void> {
+  private async run(worker: number): Promise<void> {
     let failures = 0;
     while (this.running) {
       let published = 0;
       try {
-        published = await this.drainOnce();
+        published = await this.drainOnce(worker);
         failures = 0;
       } catch (error) {
         failures += 1;
         const log = this.breaker.state === 'open' ? this.options.logger.debug : this.options.logger.warn;
-        log.call(this.options.logger, { err: error, failures }, 'outbox relay batch failed; rows stay for the next try');
+        log.call(this.options.logger, { err: error, failures, worker }, 'outbox relay batch failed; rows stay for the next try');
         const resetMs = (this.options.breaker ?? DEFAULT_BREAKER).resetTimeoutMs;
-        await this.sleep(this.breaker.state === 'open' ? Math.min(5000, resetMs) : backoffMs(failures));
+        await this.pause(this.breaker.state === 'open' ? Math.min(5000, resetMs) : backoffMs(failures));
         continue;
       }
-      if (published < this.batchSize) await this.sleep(this.options.pollIntervalMs ?? 1000);
+      if (published < this.batchSize) await this.awaitRows(this.options.pollIntervalMs ?? 1000);
     }
   }
 
-  /** Waits for a NOTIFY, the poll interval, or stop(), whichever comes first. */
-  private async sleep(ms: number): Promise<void> {
+  /** Returns at once if a NOTIFY is pending, else waits for one, the poll interval, or stop(). */
+  private async awaitRows(pollMs: number): Promise<void> {
     if (this.pendingWake || !this.running) {
       this.pendingWake = false;
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(() => {
+        this.idle.splice(this.idle.indexOf(wake), 1);
+        resolve();
+      }, pollMs);
+      this.idle.push(wake);
     });
-    this.wake = undefined;
     this.pendingWake = false;
   }
 
-  private async publish(rows: OutboxRow[]): Promise<void> {
-    const channel = await this.confirmChannel();
+  /** A backoff after a failure: not cut short by new rows, only by stop(). */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
+  }
+
+  private async publish(worker: number, rows: OutboxRow[]): Promise<void> {
+    const channel = await this.confirmChannel(worker);
     for (const row of rows) {
       const body = Buffer.from(JSON.stringify(row.payload));
       const accepted = channel.publish(this.options.topology.exchange, row.type, body, toPublishOptions(row.headers));
       if (!accepted) await drained(channel);
     }
-    await this.awaitConfirms(channel);
+    await this.awaitConfirms(worker, channel);
   }
 
-  private async awaitConfirms(channel: ConfirmChannel): Promise<void> {
+  private async awaitConfirms(worker: number, channel: ConfirmChannel): Promise<void> {
     const stopTimer = this.options.metrics?.outboxConfirmDuration.startTimer();
     try {
       await confirmed(channel, this.options.confirmTimeoutMs ?? 5000);
       stopTimer?.();
     } catch (error) {
       // The channel's confirm state is unknown now; start the next batch on a fresh one.
-      this.channel = undefined;
+      if (this.channels[worker] === channel) this.channels[worker] = undefined;
       channel.close().catch(() => undefined);
       throw error;
     }
   }
 
-  private async confirmChannel(): Promise<ConfirmChannel> {
-    if (this.channel) return this.channel;
+  private async confirmChannel(worker: number): Promise<ConfirmChannel> {
+    const open = this.channels[worker];
+    if (open) return open;
     const channel = await this.options.amqp.current().createConfirmChannel();
-    channel.on('error', (error: Error) => this.options.logger.warn({ err: error }, 'relay channel error'));
+    channel.on('error', (error: Error) => this.options.logger.warn({ err: error, worker }, 'relay channel error'));
     channel.on('close', () => {
-      if (this.channel === channel) this.channel = undefined;
+      if (this.channels[worker] === channel) this.channels[worker] = undefined;
     });
-    this.channel = channel;
+    this.channels[worker] = channel;
     return channel;
   }
 }

@@ -42,12 +42,13 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-export function orderRoutes(app: Express, { database: { db }, runtime, metrics }: ServiceDeps, timeouts: SagaTimeouts): void {
+export function orderRoutes(app: Express, { database, runtime, metrics }: ServiceDeps, timeouts: SagaTimeouts): void {
+  const { db } = database;
   app.post('/api/orders', async (req, res) => {
     const body = validate(PlaceOrderBody, req.body, 'order');
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
-    const { order, replayed } = await placeOrder(db, body, key, runtime, timeouts);
+    const { order, replayed } = await placeOrder(database, body, key, runtime, timeouts);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else sagaMetricsOf(metrics)?.sagaStarted();
     res.status(202).location(`/api/orders/${order.id}`).json(order);

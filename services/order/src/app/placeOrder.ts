@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { enqueue, message, unprocessable, type Database, type Runtime } from '@saga/shared';
+import { drizzleOn, message, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
@@ -17,11 +17,11 @@ class KeyAlreadyUsed extends Error {}
 
 /**
  * Accepts an order: in ONE transaction the order (Pending), its saga row, the
- * OrderCreated event and the saga's first command, and the idempotency key with
- * the answer. Nothing is published here; the relay does that after the commit.
+ * OrderCreated event and the saga's first command (written with the COMMIT), and the
+ * idempotency key with the answer. Nothing is published here; the relay does that after the commit.
  */
 export async function placeOrder(
-  db: Database,
+  { pool, db }: DatabaseHandle,
   request: PlaceOrderRequest,
   idempotencyKey: string | undefined,
   runtime: Runtime,
@@ -33,7 +33,8 @@ export async function placeOrder(
     if (earlier) return earlier;
   }
   try {
-    return await db.transaction(async (tx) => {
+    return await transaction(pool, '', async (_, client) => {
+      const tx = drizzleOn(client);
       const now = runtime.now();
       const [order] = await tx
         .insert(orders)
@@ -70,7 +71,7 @@ export async function placeOrder(
         timeouts,
       );
       const ref = { type: 'order', id: created.id };
-      await enqueue(tx, { source: 'order', correlationId: created.id, causationId: null, conversationId: created.id, runtime }, [
+      const events = outboxRows({ source: 'order', correlationId: created.id, causationId: null, conversationId: created.id, runtime }, [
         message(
           orderContracts.OrderCreated,
           { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount },
@@ -78,7 +79,7 @@ export async function placeOrder(
         ),
         ...sagaMessages,
       ]);
-      return { order: answer, replayed: false };
+      return { value: { order: answer, replayed: false }, closing: outboxInsertStatement(events) };
     });
   } catch (error) {
     if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) throw error;
