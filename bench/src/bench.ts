@@ -18,6 +18,7 @@ import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testi
 import { ProcessSystem } from '../../test/support/processSystem';
 import { brokerCeiling, postgresCeiling } from './ceilings';
 import { Completions } from './completions';
+import { cpuPerSaga, cpuTimes } from './cpu';
 import { brokenInvariants } from './invariants';
 import { closedLoop, openLoop, seed, type Mix, type Sample } from './load';
 import { ourRelay, peerRelay } from './relays';
@@ -127,9 +128,12 @@ async function main(): Promise<number> {
     await closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: 2000 });
     const txBefore = await transactions(databases);
     const msgBefore = await published(system);
+    const pids = () => ({ order: system.pid('order'), inventory: system.pid('inventory'), billing: system.pid('billing') });
+    const cpuBefore = cpuTimes(pids());
     const closed = await timed('closed loop', seconds * 1000, () =>
       closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: seconds * 1000 }),
     );
+    const cpu = cpuPerSaga(cpuBefore, cpuTimes(pids()), closed.samples.length);
     const txPerSaga = ((await transactions(databases)) - txBefore) / closed.samples.length;
     const msgsPerSaga = ((await published(system)) - msgBefore) / closed.samples.length;
     placed.push(...closed.samples);
@@ -192,6 +196,9 @@ async function main(): Promise<number> {
         stepLatencyMs: stepLatencies(histories),
         transactionsPerSaga: round(txPerSaga, 2),
         brokerMessagesPerSaga: round(msgsPerSaga, 2),
+        /** CPU ms per saga in the closed loop, by process (Linux), and the sagas/s the machine's cores allow at that cost. */
+        cpuMsPerSaga: cpu,
+        cpuBoundSagasPerSecond: cpu?.machine ? round((os.cpus().length * 1000) / cpu.machine) : undefined,
       },
       ceilings: {
         postgresTransactionsPerSecond: round(pgTx),
@@ -212,6 +219,12 @@ async function main(): Promise<number> {
       ['completed sagas/s (closed loop)', `${result.saga.completedPerSecond}`],
       ['ceiling sagas/s', `${result.ceilings.sagasPerSecond}  (min of ${result.ceilings.postgresTransactionsPerSecond} tx/s / ${result.saga.transactionsPerSaga} tx per saga, ${result.ceilings.brokerMessagesPerSecond} msg/s / ${result.saga.brokerMessagesPerSaga} msgs per saga)`],
       ['achieved / ceiling', `${round(result.ceilings.achievedOverCeiling * 100)} %`],
+      ...(cpu
+        ? ([
+            ['CPU per saga (closed loop)', `${cpu.machine} ms: ${Object.entries(cpu).filter(([name]) => name !== 'machine').map(([name, ms]) => `${name} ${ms}`).join(', ')}`],
+            ['sagas/s the cores allow at that cost', `${result.saga.cpuBoundSagasPerSecond}  (${os.cpus().length} cores x 1000 ms / ${cpu.machine} ms)`],
+          ] as Array<[string, string]>)
+        : []),
       ['end-to-end, closed loop', fmt(e2eClosed)],
       [`end-to-end at ${rate}/s (open loop)`, fmt(e2eOpen)],
       ...Object.entries(result.saga.stepLatencyMs).map(([step, p]) => [`  step ${step}`, fmt(p)] as [string, string]),

@@ -12,6 +12,7 @@ import {
   applyMigrations,
   createLogger,
   enqueue,
+  loadServiceConfig,
   message,
   openDatabase,
   OutboxRelay,
@@ -96,7 +97,9 @@ export async function ourRelay(databaseUrl: string, amqpUrl: string, rows: numbe
       const batch = Array.from({ length: Math.min(500, rows - done) }, (_, i) => message(BenchEvent, { orderId, n: done + i }, { type: 'order', id: orderId }));
       await database.db.transaction((tx) => enqueue(tx, context(orderId), batch));
     }
-    const relay = new OutboxRelay({ pool: database.pool, databaseUrl, amqp, topology: topo, logger: silent });
+    // The services' relay settings (RELAY_BATCH_SIZE, RELAY_WORKERS, defaults or as set).
+    const { relayBatchSize: batchSize, relayWorkers: workers } = loadServiceConfig('order');
+    const relay = new OutboxRelay({ pool: database.pool, databaseUrl, amqp, topology: topo, logger: silent, batchSize, workers });
     const started = performance.now();
     await relay.start();
     const drained = await drain(rows, started, async () => rows - (await database.pool.query<{ n: number }>('select count(*)::int as n from outbox')).rows[0]!.n);

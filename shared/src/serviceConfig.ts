@@ -70,7 +70,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
       HANDLER_TIMEOUT_MS: positiveInt(30_000),
       RELAY_BATCH_SIZE: positiveInt(200),
-      RELAY_WORKERS: positiveInt(2),
+      RELAY_WORKERS: positiveInt(1),
       RELAY_POLL_INTERVAL_MS: positiveInt(1000),
       LOG_LEVEL: logLevel(),
     },

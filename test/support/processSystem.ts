@@ -116,6 +116,11 @@ export class ProcessSystem implements RunningSystem {
     );
   }
 
+  /** The service's process id, while it runs. */
+  pid(service: ServiceName): number | undefined {
+    return this.isRunning(service) ? this.children.get(service)?.pid : undefined;
+  }
+
   isRunning(service: ServiceName): boolean {
     const child = this.children.get(service);
     return child !== undefined && child.exitCode === null && child.signalCode === null;
