@@ -1,10 +1,10 @@
-import { sql } from 'drizzle-orm';
-import type { Executor } from './database';
+import { literal } from './transaction';
 
 /**
- * Serialises transactions about one key (an order id, say) until they end: for
- * handlers whose rows may not exist yet, so a row lock has nothing to hold on to.
+ * The statement that serialises transactions about one key (an order id, say) until
+ * they end: for handlers whose rows may not exist yet, so a row lock has nothing to
+ * hold on to. Handlers ask for it with `serializeBy`; the consumer sends it with BEGIN.
  */
-export async function lockKey(tx: Executor, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+export function lockKeyStatement(key: string): string {
+  return `select pg_advisory_xact_lock(hashtextextended(${literal(key)}, 0))`;
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import type { Pool } from 'pg';
+import { lockKeyStatement } from '../db/locks';
 import { drizzleOn, transaction } from '../db/transaction';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
@@ -273,8 +274,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   }
 
   /**
-   * One transaction in as few round trips as the handler allows: the inbox claim goes
-   * with BEGIN, the handler's own statements in between, its replies with COMMIT.
+   * One transaction in as few round trips as the handler allows: the inbox claim (and
+   * the handler's key lock) go with BEGIN, the handler's own statements in between, its
+   * replies with COMMIT.
    */
   private async handleOnce(
     handler: MessageHandler,
@@ -285,7 +287,8 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     const { pool, runtime, endpoint, service, metrics } = this.options;
     const committed: Array<() => void> = [];
     const claim = claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() });
-    const result = await transaction(pool, claim, async ([claimed], client) => {
+    const opening = handler.serializeBy ? `${claim}; ${lockKeyStatement(handler.serializeBy(body))}` : claim;
+    const result = await transaction(pool, opening, async ([claimed], client) => {
       if (claimed?.rowCount === 0) return { value: 'duplicate' as const };
       const sendContext = {
         source: service,

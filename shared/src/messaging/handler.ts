@@ -20,7 +20,16 @@ export interface HandlerContext<Body> {
   afterCommit(effect: () => void): void;
 }
 
-export interface MessageHandler<C extends Contract = Contract> {
+export interface HandlerOptions<Body> {
+  /**
+   * Messages with the same key are handled one at a time, across handlers and replicas:
+   * an advisory lock on the key, taken with the transaction's BEGIN and held to its end.
+   * For handlers whose rows may not exist yet, so a row lock has nothing to hold on to.
+   */
+  serializeBy?: (body: Body) => string;
+}
+
+export interface MessageHandler<C extends Contract = Contract> extends HandlerOptions<BodyOf<C>> {
   contract: C;
   handle(context: HandlerContext<BodyOf<C>>): Promise<void>;
 }
@@ -29,6 +38,7 @@ export interface MessageHandler<C extends Contract = Contract> {
 export function handler<C extends Contract>(
   contract: C,
   handle: (context: HandlerContext<BodyOf<C>>) => Promise<void>,
+  options: HandlerOptions<BodyOf<C>> = {},
 ): MessageHandler<C> {
-  return { contract, handle };
+  return { contract, handle, ...options };
 }
