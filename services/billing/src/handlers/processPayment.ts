@@ -1,6 +1,6 @@
 import { handler, message } from '@saga/shared';
 import { billing, order } from '@saga/shared/contracts';
-import { adjustBalance, lockAccount, paymentForOrder } from '../db/queries';
+import { adjustBalance, lockAccount, lockPaymentOfOrder } from '../db/queries';
 import { payments } from '../db/schema';
 import { decidePayment } from '../domain/payment';
 
@@ -9,7 +9,7 @@ export const onProcessPayment = handler(
   order.ProcessPayment,
   async ({ tx, body, send, runtime }) => {
     const ref = { type: 'order', id: body.orderId };
-    const existing = await paymentForOrder(tx, body.orderId, true);
+    const existing = await lockPaymentOfOrder(tx, body.orderId);
     if (existing) {
       // Decided before under another message id: repeat the answer, charge nothing.
       await send(

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { handler, message } from '@saga/shared';
 import { billing, order } from '@saga/shared/contracts';
-import { adjustBalance, paymentForOrder } from '../db/queries';
+import { adjustBalance, lockPaymentOfOrder } from '../db/queries';
 import { payments } from '../db/schema';
 
 /**
@@ -12,7 +12,7 @@ import { payments } from '../db/schema';
 export const onRefundPayment = handler(
   order.RefundPayment,
   async ({ tx, body, send, runtime }) => {
-    const payment = await paymentForOrder(tx, body.orderId, true);
+    const payment = await lockPaymentOfOrder(tx, body.orderId);
     const now = runtime.now();
     let refundedAmount = '0.00';
     if (payment?.status === 'Completed') {

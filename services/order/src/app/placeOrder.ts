@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { drizzleOn, message, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
+import { eq, sql } from 'drizzle-orm';
+import { drizzleOn, message, preparedOn, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
@@ -14,6 +14,22 @@ export interface PlacedOrder {
 }
 
 class KeyAlreadyUsed extends Error {}
+
+const insertOrder = preparedOn((db) =>
+  db
+    .insert(orders)
+    .values({
+      id: sql.placeholder('id'),
+      userId: sql.placeholder('userId'),
+      status: 'Pending',
+      items: sql.placeholder('items'),
+      totalAmount: sql.placeholder('totalAmount'),
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now'),
+    })
+    .returning()
+    .prepare('order_insert'),
+);
 
 /**
  * Accepts an order: in ONE transaction the order (Pending), its saga row, the
@@ -36,18 +52,13 @@ export async function placeOrder(
     return await transaction(pool, '', async (_, client) => {
       const tx = drizzleOn(client);
       const now = runtime.now();
-      const [order] = await tx
-        .insert(orders)
-        .values({
-          id: runtime.newId(),
-          userId: request.userId,
-          status: 'Pending',
-          items: request.items,
-          totalAmount: totalAmount(request.items),
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
+      const [order] = await insertOrder(tx).execute({
+        id: runtime.newId(),
+        userId: request.userId,
+        items: request.items,
+        totalAmount: totalAmount(request.items),
+        now,
+      });
       const created = order!;
       const answer = orderJson(created);
       if (idempotencyKey) {

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { message, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
+import { message, preparedOn, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
 import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
 import { viewSaga, type SagaView } from '../domain/sagaView';
@@ -22,6 +22,53 @@ function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
 
 const later = (now: Date, ms: number) => new Date(now.getTime() + ms);
 
+// Run for every reply, so prepared once per connection (jsonb placeholders take JSON text).
+const lockSaga = preparedOn((db) =>
+  db.select().from(orderSagas).where(eq(orderSagas.orderId, sql.placeholder('orderId'))).for('update').prepare('order_saga_lock'),
+);
+const saveSaga = preparedOn((db) =>
+  db
+    .update(orderSagas)
+    .set({
+      status: sql`${sql.placeholder('status')}`,
+      currentStep: sql`${sql.placeholder('currentStep')}`,
+      history: sql`${sql.placeholder('history')}::jsonb`,
+      snapshot: sql`${sql.placeholder('snapshot')}::jsonb`,
+      version: sql`${orderSagas.version} + 1`,
+      updatedAt: sql`${sql.placeholder('now')}`,
+      completedAt: sql`${sql.placeholder('completedAt')}`,
+      stepDeadlineAt: sql`${sql.placeholder('stepDeadlineAt')}`,
+      deadlineAt: sql`${sql.placeholder('deadlineAt')}`,
+    })
+    .where(eq(orderSagas.id, sql.placeholder('id')))
+    .prepare('order_saga_save'),
+);
+const insertSaga = preparedOn((db) =>
+  db
+    .insert(orderSagas)
+    .values({
+      id: sql.placeholder('id'),
+      orderId: sql.placeholder('orderId'),
+      status: sql.placeholder('status'),
+      currentStep: sql.placeholder('currentStep'),
+      history: sql.placeholder('history'),
+      snapshot: sql.placeholder('snapshot'),
+      version: 1,
+      createdAt: sql.placeholder('now'),
+      updatedAt: sql.placeholder('now'),
+      stepDeadlineAt: sql.placeholder('stepDeadlineAt'),
+      deadlineAt: sql.placeholder('deadlineAt'),
+    })
+    .prepare('order_saga_insert'),
+);
+const setOrderStatus = preparedOn((db) =>
+  db
+    .update(orders)
+    .set({ status: sql`${sql.placeholder('status')}`, updatedAt: sql`${sql.placeholder('now')}` })
+    .where(eq(orders.id, sql.placeholder('orderId')))
+    .prepare('order_status_set'),
+);
+
 /**
  * Deadlines after a change: every non-final state gets a fresh step deadline; the
  * saga's overall deadline stops applying once it compensates (compensation must finish).
@@ -41,16 +88,14 @@ export async function startOrderSaga(
   const [snapshot, actions] = initialTransition(orderSagaMachine, input);
   const view = viewSaga(snapshot);
   const now = runtime.now();
-  await tx.insert(orderSagas).values({
+  await insertSaga(tx).execute({
     id: runtime.newId(),
     orderId: input.orderId,
     status: view.status,
     currentStep: view.currentStep,
     history: snapshot.context.history,
     snapshot: orderSagaMachine.getPersistedSnapshot(snapshot),
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
+    now,
     ...deadlines(view, now, timeouts, later(now, timeouts.sagaMs)),
   });
   return messagesOf(actions, input.orderId);
@@ -74,29 +119,24 @@ export async function advanceOrderSaga(
   now: Date,
   timeouts: SagaTimeouts,
 ): Promise<AdvanceResult> {
-  const [row] = await tx.select().from(orderSagas).where(eq(orderSagas.orderId, orderId)).for('update');
+  const [row] = await lockSaga(tx).execute({ orderId });
   if (!row) throw new Error(`No saga for order ${orderId}`);
   const current = orderSagaMachine.resolveState(row.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
   const [next, actions] = transition(orderSagaMachine, current, event);
   if (next === current) return { changed: false };
   const before = viewSaga(current);
   const after = viewSaga(next as SagaSnapshot);
-  await tx
-    .update(orderSagas)
-    .set({
-      status: after.status,
-      currentStep: after.currentStep,
-      history: next.context.history,
-      snapshot: orderSagaMachine.getPersistedSnapshot(next),
-      version: sql`${orderSagas.version} + 1`,
-      updatedAt: now,
-      completedAt: after.terminal ? now : null,
-      ...deadlines(after, now, timeouts, row.deadlineAt),
-    })
-    .where(eq(orderSagas.id, row.id));
-  if (after.orderStatus !== before.orderStatus) {
-    await tx.update(orders).set({ status: after.orderStatus, updatedAt: now }).where(eq(orders.id, orderId));
-  }
+  await saveSaga(tx).execute({
+    id: row.id,
+    status: after.status,
+    currentStep: after.currentStep,
+    history: JSON.stringify(next.context.history),
+    snapshot: JSON.stringify(orderSagaMachine.getPersistedSnapshot(next)),
+    now,
+    completedAt: after.terminal ? now : null,
+    ...deadlines(after, now, timeouts, row.deadlineAt),
+  });
+  if (after.orderStatus !== before.orderStatus) await setOrderStatus(tx).execute({ orderId, status: after.orderStatus, now });
   const progress = {
     history: next.context.history,
     added: next.context.history.length - current.context.history.length,
