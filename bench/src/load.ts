@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { Completions } from './completions';
 import { sleep } from './stats';
 
@@ -28,11 +29,31 @@ export interface Sample {
   latencyMs: number;
 }
 
-const post = async (url: string, body: unknown) => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as { id: string };
-};
+/** Keep-alive connections, and node:http rather than fetch: the load generator shares the cores with the system it measures. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, body: unknown): Promise<{ id: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status >= 300) reject(new Error(`${url} answered ${status}: ${text}`));
+          else resolve(JSON.parse(text) as { id: string });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
 
 /** Products and accounts for the run: stock and money for every happy order, and the means to fail the others. */
 export async function seed(urls: { inventory: string; billing: string }): Promise<Catalog> {
