@@ -139,6 +139,19 @@ async function main(): Promise<number> {
     placed.push(...closed.samples);
     const maxRate = closed.samples.length / closed.seconds;
 
+    // Ceilings of this machine, same drivers and concurrency, right after the closed loop:
+    // the machine's speed drifts over minutes, and the ratio should compare like with like.
+    const scratch = new URL(TEST_POSTGRES_URL);
+    scratch.pathname = `/${uniqueName('bench_ceiling')}`;
+    await ensureDatabase(scratch.toString());
+    const ceilingCpuBefore = cpuTimes({});
+    const pgTx = await timed('PostgreSQL ceiling', 5000, () => postgresCeiling(scratch.toString(), concurrency, quick ? 5000 : 10_000));
+    // The machine's CPU per ceiling transaction (approximate: the run's length is taken from the rate).
+    const ceilingCpuMs = cpuPerSaga(ceilingCpuBefore, cpuTimes({}), pgTx * (quick ? 5 : 10))?.machine;
+    await dropDatabase(scratch.toString());
+    const brokerMsgs = await timed('RabbitMQ ceiling', 5000, () => brokerCeiling(amqpUrl, concurrency, quick ? 5000 : 10_000));
+    const ceiling = Math.min(pgTx / txPerSaga, brokerMsgs / msgsPerSaga);
+
     // The open loop at half the maximum (or the rate asked for): latency at a steady load.
     const rate = opts.rate ?? Math.max(1, Math.floor(maxRate / 2));
     const open = await timed(`open loop at ${rate}/s`, seconds * 1000, () =>
@@ -147,15 +160,6 @@ async function main(): Promise<number> {
     placed.push(...open.samples);
     const sampleIds = open.samples.slice(0, 200).map((s) => s.orderId);
     const histories = (await Promise.all(sampleIds.map(async (id) => (await fetch(`${system.url("order")}/api/orders/${id}/saga`)).json()))) as Array<{ createdAt: string; history: Array<{ step: string; timestamp: string }> }>;
-
-    // Ceilings of this machine, same drivers and concurrency.
-    const scratch = new URL(TEST_POSTGRES_URL);
-    scratch.pathname = `/${uniqueName('bench_ceiling')}`;
-    await ensureDatabase(scratch.toString());
-    const pgTx = await timed('PostgreSQL ceiling', 5000, () => postgresCeiling(scratch.toString(), concurrency, quick ? 5000 : 10_000));
-    await dropDatabase(scratch.toString());
-    const brokerMsgs = await timed('RabbitMQ ceiling', 5000, () => brokerCeiling(amqpUrl, concurrency, quick ? 5000 : 10_000));
-    const ceiling = Math.min(pgTx / txPerSaga, brokerMsgs / msgsPerSaga);
 
     // Relay comparison.
     let relays: { ours: Awaited<ReturnType<typeof ourRelay>>; peer: Awaited<ReturnType<typeof peerRelay>> } | undefined;
@@ -200,6 +204,10 @@ async function main(): Promise<number> {
         cpuMsPerSaga: cpu,
         cpuBoundSagasPerSecond: cpu?.machine ? round((os.cpus().length * 1000) / cpu.machine) : undefined,
       },
+      /** CPU ms per transaction of the PostgreSQL ceiling, and the share of a saga's CPU its transactions alone would take at that cost. */
+      ceilingCpu: ceilingCpuMs && cpu?.machine
+        ? { msPerTransaction: round(ceilingCpuMs, 3), transactionsShareOfSagaCpu: round((ceilingCpuMs * txPerSaga) / cpu.machine, 3) }
+        : undefined,
       ceilings: {
         postgresTransactionsPerSecond: round(pgTx),
         brokerMessagesPerSecond: round(brokerMsgs),
@@ -223,6 +231,14 @@ async function main(): Promise<number> {
         ? ([
             ['CPU per saga (closed loop)', `${cpu.machine} ms: ${Object.entries(cpu).filter(([name]) => name !== 'machine').map(([name, ms]) => `${name} ${ms}`).join(', ')}`],
             ['sagas/s the cores allow at that cost', `${result.saga.cpuBoundSagasPerSecond}  (${os.cpus().length} cores x 1000 ms / ${cpu.machine} ms)`],
+            ...(result.ceilingCpu
+              ? ([
+                  [
+                    'its transactions alone would use',
+                    `${round(result.ceilingCpu.transactionsShareOfSagaCpu * 100)} % of that  (${result.saga.transactionsPerSaga} tx x ${result.ceilingCpu.msPerTransaction} ms, the ceiling's CPU per tx)`,
+                  ],
+                ] as Array<[string, string]>)
+              : []),
           ] as Array<[string, string]>)
         : []),
       ['end-to-end, closed loop', fmt(e2eClosed)],
