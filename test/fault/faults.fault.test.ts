@@ -2,7 +2,7 @@ import type { ServiceName } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import { Shop } from '../support/api';
 import { breakerBecomes, placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
-import { closeBrokerConnections } from '../support/brokerConnections';
+import { closeBrokerConnections, countBrokerConnections } from '../support/brokerConnections';
 import { Duplicator } from '../support/duplicator';
 import { ProcessSystem } from '../support/processSystem';
 import { SERVICE_NAMES } from '../support/system';
@@ -90,7 +90,16 @@ describe('fault suite', () => {
     const closings: Array<Promise<number>> = [];
     await scenario('broker connections closed twice', {
       afterEach: (placed) => {
-        if (placed === 8 || placed === 20) closings.push(closeBrokerConnections(`${system.namespace}:`));
+        const prefix = `${system.namespace}:`;
+        if (placed === 8) closings.push(closeBrokerConnections(prefix));
+        // The second cut waits until all three services are back, so it cuts each of them again.
+        if (placed === 20) {
+          closings.push(
+            closings[0]!
+              .then(() => eventually(async () => (await countBrokerConnections(prefix)) >= 3, { timeoutMs: 60_000, what: 'every service to reconnect' }))
+              .then(() => closeBrokerConnections(prefix)),
+          );
+        }
       },
       settle: async () => {
         expect(Math.min(...(await Promise.all(closings)))).toBeGreaterThanOrEqual(3);

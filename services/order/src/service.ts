@@ -14,7 +14,7 @@ export function orderService(settings: OrderSettings): ServiceDefinition {
     instrument: (deps) => void registerSagaMetrics(deps.metrics, deps.database.pool),
     background: (deps) => [
       new DeadlineSweeper(
-        deps.database.db,
+        deps.database,
         settings,
         deps.runtime,
         deps.logger.child({ component: 'deadline-sweeper' }),

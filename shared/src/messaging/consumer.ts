@@ -274,9 +274,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   }
 
   /**
-   * One transaction in as few round trips as the handler allows: the inbox claim (and
-   * the handler's key lock) go with BEGIN, the handler's own statements in between, its
-   * replies with COMMIT.
+   * One transaction in as few round trips as the handler allows: the inbox claim, the
+   * handler's key lock and its load go with BEGIN; its own statements in between; its
+   * deferred writes and its replies with COMMIT.
    */
   private async handleOnce(
     handler: MessageHandler,
@@ -286,10 +286,13 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   ): Promise<'handled' | 'duplicate'> {
     const { pool, runtime, endpoint, service, metrics } = this.options;
     const committed: Array<() => void> = [];
-    const claim = claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() });
-    const opening = handler.serializeBy ? `${claim}; ${lockKeyStatement(handler.serializeBy(body))}` : claim;
-    const result = await transaction(pool, opening, async ([claimed], client) => {
-      if (claimed?.rowCount === 0) return { value: 'duplicate' as const };
+    const opening = [
+      claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() }),
+      ...(handler.serializeBy ? [lockKeyStatement(handler.serializeBy(body))] : []),
+      ...(handler.load ? [handler.load(body, envelope)] : []),
+    ];
+    const result = await transaction(pool, opening.join('; '), async (opened, client) => {
+      if (opened[0]?.rowCount === 0) return { value: 'duplicate' as const };
       const sendContext = {
         source: service,
         correlationId: envelope.correlationId,
@@ -297,6 +300,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         conversationId: envelope.conversationId,
         runtime,
       };
+      const deferred: string[] = [];
       const replies: ReturnType<typeof outboxRows> = [];
       await handler.handle({
         tx: drizzleOn(client),
@@ -305,12 +309,14 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         runtime,
         logger,
         metrics,
+        loaded: handler.load ? (opened[opening.length - 1]?.rows ?? []) : [],
         afterCommit: (effect) => committed.push(effect),
+        defer: (...statements) => deferred.push(...statements),
         send: async (...messages) => {
           replies.push(...outboxRows(sendContext, messages));
         },
       });
-      return { value: 'handled' as const, closing: outboxInsertStatement(replies) };
+      return { value: 'handled' as const, closing: [...deferred, outboxInsertStatement(replies)].filter(Boolean).join('; ') };
     });
     for (const effect of committed) effect();
     return result;

@@ -18,6 +18,13 @@ export interface HandlerContext<Body> {
   metrics?: Metrics;
   /** Runs `effect` once the transaction has committed (never if it rolls back): for metrics, not for state. */
   afterCommit(effect: () => void): void;
+  /** The rows of the handler's `load` statement, read with BEGIN (empty without one). */
+  loaded: Array<Record<string, unknown>>;
+  /**
+   * Writes whose results the handler does not need, sent with COMMIT (before the replies)
+   * instead of a round trip each. Values must be inlined with `literal` / `jsonLiteral`.
+   */
+  defer(...statements: string[]): void;
 }
 
 export interface HandlerOptions<Body> {
@@ -27,6 +34,12 @@ export interface HandlerOptions<Body> {
    * For handlers whose rows may not exist yet, so a row lock has nothing to hold on to.
    */
   serializeBy?: (body: Body) => string;
+  /**
+   * A read the handler needs first (e.g. its aggregate's row, `FOR UPDATE`), sent with BEGIN
+   * after the inbox claim and the key lock; its rows arrive as `loaded`. Values must be
+   * inlined with `literal`.
+   */
+  load?: (body: Body, envelope: Envelope) => string;
 }
 
 export interface MessageHandler<C extends Contract = Contract> extends HandlerOptions<BodyOf<C>> {

@@ -1,27 +1,36 @@
 import { handler, type MessageHandler } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
 import type { OrderSagaEvent } from '../domain/orderSaga.machine';
-import { advanceOrderSaga } from '../saga/orderSagaStore';
+import { advanceSaga, lockSagaStatement, type StoredSaga } from '../saga/orderSagaStore';
 import { sagaMetricsOf } from '../saga/sagaMetrics';
 import type { SagaTimeouts } from '../settings';
 
 /**
  * A handler that turns one reply message into one saga event and advances the order's
  * saga with it. Built with the saga's timeouts, which set the next step's deadline.
+ * Two round trips: the saga row is read and locked with BEGIN, saved with COMMIT.
  */
 export function sagaReply<C extends Contract>(
   contract: C,
   toEvent: (body: BodyOf<C>, at: string) => OrderSagaEvent,
 ): (timeouts: SagaTimeouts) => MessageHandler {
-  return (timeouts) => handler(contract, async ({ tx, body, envelope, send, runtime, logger, metrics, afterCommit }) => {
-    const now = runtime.now();
-    const result = await advanceOrderSaga(tx, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
-    if (!result.changed) {
-      logger.info('reply does not apply to the saga in its current state; ignored');
-      return;
-    }
-    await send(...result.messages);
-    const failureCode = (body as { code?: string }).code;
-    afterCommit(() => sagaMetricsOf(metrics)?.progressed({ ...result.progress, failureCode }));
-  }) as MessageHandler;
+  return (timeouts) =>
+    handler(
+      contract,
+      async ({ body, envelope, loaded, defer, send, runtime, logger, metrics, afterCommit }) => {
+        const [saga] = loaded as unknown as StoredSaga[];
+        if (!saga) throw new Error(`No saga for order ${envelope.correlationId}`);
+        const now = runtime.now();
+        const result = advanceSaga(saga, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
+        if (!result.changed) {
+          logger.info('reply does not apply to the saga in its current state; ignored');
+          return;
+        }
+        defer(...result.statements);
+        await send(...result.messages);
+        const failureCode = (body as { code?: string }).code;
+        afterCommit(() => sagaMetricsOf(metrics)?.progressed({ ...result.progress, failureCode }));
+      },
+      { load: (_, envelope) => lockSagaStatement(envelope.correlationId) },
+    ) as MessageHandler;
 }

@@ -1,10 +1,10 @@
-import { and, eq, lte, or } from 'drizzle-orm';
-import { enqueue, type Database, type Logger, type Runtime } from '@saga/shared';
+import { lte, or } from 'drizzle-orm';
+import { outboxInsertStatement, outboxRows, transaction, type DatabaseHandle, type Logger, type Runtime } from '@saga/shared';
 import type { SagaMetrics } from './sagaMetrics';
 import { orderSagas } from '../db/schema';
 import type { OrderSagaEvent } from '../domain/orderSaga.machine';
 import type { OrderSettings } from '../settings';
-import { advanceOrderSaga } from './orderSagaStore';
+import { advanceSaga, lockSagaStatement, type StoredSaga } from './orderSagaStore';
 
 /**
  * Finds sagas whose step or overall deadline has passed and drives each with a
@@ -17,7 +17,7 @@ export class DeadlineSweeper {
   private stopped = false;
 
   constructor(
-    private readonly db: Database,
+    private readonly database: DatabaseHandle,
     private readonly settings: OrderSettings,
     private readonly runtime: Runtime,
     private readonly logger: Logger,
@@ -38,7 +38,7 @@ export class DeadlineSweeper {
   /** Drives every saga that is due now; returns how many it advanced. */
   async sweepOnce(): Promise<number> {
     const now = this.runtime.now();
-    const due = await this.db
+    const due = await this.database.db
       .select({ orderId: orderSagas.orderId })
       .from(orderSagas)
       .where(or(lte(orderSagas.stepDeadlineAt, now), lte(orderSagas.deadlineAt, now)))
@@ -54,25 +54,21 @@ export class DeadlineSweeper {
 
   private async expire(orderId: string, now: Date): Promise<boolean> {
     const { timeouts } = this.settings;
-    const result = await this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .select({ deadlineAt: orderSagas.deadlineAt, stepDeadlineAt: orderSagas.stepDeadlineAt })
-        .from(orderSagas)
-        .where(and(eq(orderSagas.orderId, orderId), or(lte(orderSagas.stepDeadlineAt, now), lte(orderSagas.deadlineAt, now))))
-        .for('update', { skipLocked: true });
-      if (!row) return false; // a reply or another replica got there first
-      const sagaExpired = row.deadlineAt !== null && row.deadlineAt <= now;
+    const result = await transaction(this.database.pool, lockSagaStatement(orderId, now), async ([locked]) => {
+      const saga = locked?.rows[0] as StoredSaga | undefined;
+      if (!saga) return { value: undefined }; // a reply or another replica got there first
+      const sagaExpired = saga.deadlineAt !== null && saga.deadlineAt <= now;
       const event: OrderSagaEvent = {
         type: 'DeadlinePassed',
         at: now.toISOString(),
         deadline: sagaExpired ? 'saga' : 'step',
         afterMs: sagaExpired ? timeouts.sagaMs : timeouts.stepMs,
       };
-      const advanced = await advanceOrderSaga(tx, orderId, event, now, timeouts);
-      if (!advanced.changed) return false;
+      const advanced = advanceSaga(saga, orderId, event, now, timeouts);
+      if (!advanced.changed) return { value: undefined };
       this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: advanced.status }, 'saga deadline passed');
-      await enqueue(tx, { source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, advanced.messages);
-      return advanced;
+      const messages = outboxRows({ source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, advanced.messages);
+      return { value: advanced, closing: [...advanced.statements, outboxInsertStatement(messages)].filter(Boolean).join('; ') };
     });
     if (!result) return false;
     this.metrics?.progressed(result.progress);

@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { message, preparedOn, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
-import { orderSagas, orders } from '../db/schema';
+import { jsonLiteral, literal, message, preparedOn, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
+import { orderSagas } from '../db/schema';
 import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
 import { viewSaga, type SagaView } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
@@ -22,27 +22,16 @@ function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
 
 const later = (now: Date, ms: number) => new Date(now.getTime() + ms);
 
-// Run for every reply, so prepared once per connection (jsonb placeholders take JSON text).
-const lockSaga = preparedOn((db) =>
-  db.select().from(orderSagas).where(eq(orderSagas.orderId, sql.placeholder('orderId'))).for('update').prepare('order_saga_lock'),
-);
-const saveSaga = preparedOn((db) =>
-  db
-    .update(orderSagas)
-    .set({
-      status: sql`${sql.placeholder('status')}`,
-      currentStep: sql`${sql.placeholder('currentStep')}`,
-      history: sql`${sql.placeholder('history')}::jsonb`,
-      snapshot: sql`${sql.placeholder('snapshot')}::jsonb`,
-      version: sql`${orderSagas.version} + 1`,
-      updatedAt: sql`${sql.placeholder('now')}`,
-      completedAt: sql`${sql.placeholder('completedAt')}`,
-      stepDeadlineAt: sql`${sql.placeholder('stepDeadlineAt')}`,
-      deadlineAt: sql`${sql.placeholder('deadlineAt')}`,
-    })
-    .where(eq(orderSagas.id, sql.placeholder('id')))
-    .prepare('order_saga_save'),
-);
+/**
+ * Deadlines after a change: every non-final state gets a fresh step deadline; the
+ * saga's overall deadline stops applying once it compensates (compensation must finish).
+ */
+function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
+  if (view.terminal) return { stepDeadlineAt: null, deadlineAt: null };
+  return { stepDeadlineAt: later(now, timeouts.stepMs), deadlineAt: view.status === 'Compensating' ? null : deadlineAt };
+}
+
+// Run for every order, so prepared once per connection (see preparedOn).
 const insertSaga = preparedOn((db) =>
   db
     .insert(orderSagas)
@@ -61,23 +50,6 @@ const insertSaga = preparedOn((db) =>
     })
     .prepare('order_saga_insert'),
 );
-const setOrderStatus = preparedOn((db) =>
-  db
-    .update(orders)
-    .set({ status: sql`${sql.placeholder('status')}`, updatedAt: sql`${sql.placeholder('now')}` })
-    .where(eq(orders.id, sql.placeholder('orderId')))
-    .prepare('order_status_set'),
-);
-
-/**
- * Deadlines after a change: every non-final state gets a fresh step deadline; the
- * saga's overall deadline stops applying once it compensates (compensation must finish).
- */
-function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
-  if (view.terminal) return { stepDeadlineAt: null, deadlineAt: null };
-  return { stepDeadlineAt: later(now, timeouts.stepMs), deadlineAt: view.status === 'Compensating' ? null : deadlineAt };
-}
-
 /** Creates the saga row of a new order (on the order's transaction) and returns its first messages. */
 export async function startOrderSaga(
   tx: Executor,
@@ -101,49 +73,66 @@ export async function startOrderSaga(
   return messagesOf(actions, input.orderId);
 }
 
-export type AdvanceResult =
-  | { changed: false }
-  | { changed: true; messages: OutgoingMessage[]; status: string; progress: Omit<SagaProgress, 'failureCode'> };
+/** What a transition needs of a stored saga row. */
+export interface StoredSaga {
+  id: string;
+  snapshot: unknown;
+  deadlineAt: Date | null;
+  createdAt: Date;
+}
 
 /**
- * Applies one event to an order's saga on the caller's transaction: the row is
- * locked, the snapshot restored, the transition computed purely, and the new
- * snapshot, history, status and order status written back. Returns the messages
- * to enqueue on the same transaction. An event the current state does not expect
- * (a duplicate or late reply) changes nothing.
+ * Reads and row-locks an order's saga, as a statement to send with BEGIN. With `dueAt`,
+ * only a saga one of whose deadlines has passed by then, skipping one another
+ * transaction holds (for the deadline sweeper).
  */
-export async function advanceOrderSaga(
-  tx: Executor,
-  orderId: string,
-  event: OrderSagaEvent,
-  now: Date,
-  timeouts: SagaTimeouts,
-): Promise<AdvanceResult> {
-  const [row] = await lockSaga(tx).execute({ orderId });
-  if (!row) throw new Error(`No saga for order ${orderId}`);
-  const current = orderSagaMachine.resolveState(row.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
+export function lockSagaStatement(orderId: string, dueAt?: Date): string {
+  const due = dueAt ? ` and (step_deadline_at <= ${literal(dueAt)} or deadline_at <= ${literal(dueAt)})` : '';
+  return `select id, snapshot, deadline_at as "deadlineAt", created_at as "createdAt" from order_sagas
+    where order_id = ${literal(orderId)}${due} for update${dueAt ? ' skip locked' : ''}`;
+}
+
+export type AdvanceResult =
+  | { changed: false }
+  | {
+      changed: true;
+      /** Saves the new snapshot, history, status, deadlines and the order's status (to send with COMMIT). */
+      statements: string[];
+      messages: OutgoingMessage[];
+      status: string;
+      progress: Omit<SagaProgress, 'failureCode'>;
+    };
+
+/**
+ * Applies one event to a saga read (and locked) by `lockSagaStatement`: the snapshot
+ * is restored and the transition computed purely. Returns the statements that write
+ * the change back and the messages to enqueue, both for the caller's transaction. An
+ * event the current state does not expect (a duplicate or late reply) changes nothing.
+ */
+export function advanceSaga(saga: StoredSaga, orderId: string, event: OrderSagaEvent, now: Date, timeouts: SagaTimeouts): AdvanceResult {
+  const current = orderSagaMachine.resolveState(saga.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
   const [next, actions] = transition(orderSagaMachine, current, event);
   if (next === current) return { changed: false };
   const before = viewSaga(current);
   const after = viewSaga(next as SagaSnapshot);
-  await saveSaga(tx).execute({
-    id: row.id,
-    status: after.status,
-    currentStep: after.currentStep,
-    history: JSON.stringify(next.context.history),
-    snapshot: JSON.stringify(orderSagaMachine.getPersistedSnapshot(next)),
-    now,
-    completedAt: after.terminal ? now : null,
-    ...deadlines(after, now, timeouts, row.deadlineAt),
-  });
-  if (after.orderStatus !== before.orderStatus) await setOrderStatus(tx).execute({ orderId, status: after.orderStatus, now });
+  const { stepDeadlineAt, deadlineAt } = deadlines(after, now, timeouts, saga.deadlineAt);
+  const statements = [
+    `update order_sagas set status = ${literal(after.status)}, current_step = ${literal(after.currentStep)},
+      history = ${jsonLiteral(next.context.history)}, snapshot = ${jsonLiteral(orderSagaMachine.getPersistedSnapshot(next))},
+      version = version + 1, updated_at = ${literal(now)}, completed_at = ${literal(after.terminal ? now : null)},
+      step_deadline_at = ${literal(stepDeadlineAt)}, deadline_at = ${literal(deadlineAt)}
+      where id = ${literal(saga.id)}`,
+  ];
+  if (after.orderStatus !== before.orderStatus) {
+    statements.push(`update orders set status = ${literal(after.orderStatus)}, updated_at = ${literal(now)} where id = ${literal(orderId)}`);
+  }
   const progress = {
     history: next.context.history,
     added: next.context.history.length - current.context.history.length,
     status: after.status,
     terminal: after.terminal,
-    createdAt: row.createdAt,
+    createdAt: saga.createdAt,
     now,
   };
-  return { changed: true, messages: messagesOf(actions, orderId), status: after.status, progress };
+  return { changed: true, statements, messages: messagesOf(actions, orderId), status: after.status, progress };
 }
