@@ -46,10 +46,10 @@ interface OutboxRow {
 }
 
 /**
- * Publishes committed outbox rows. Each batch is locked with FOR UPDATE SKIP LOCKED
- * (so relays sharing an outbox take disjoint rows), published on a confirm channel,
- * and deleted in the same transaction only after the broker confirmed it. A crash
- * anywhere before the commit leaves the rows to be published again: at-least-once,
+ * Publishes committed outbox rows. Each batch is chosen with FOR UPDATE SKIP LOCKED
+ * (so relays sharing an outbox take disjoint rows) and deleted as it is read, published
+ * on a confirm channel, and the delete committed only after the broker confirmed it. A
+ * crash anywhere before the commit leaves the rows to be published again: at-least-once,
  * with consumers' inboxes removing the duplicates.
  */
 export class OutboxRelay {
@@ -162,7 +162,8 @@ export class OutboxRelay {
         resolve();
       };
       const timer = setTimeout(() => {
-        this.idle.splice(this.idle.indexOf(wake), 1);
+        const waiting = this.idle.indexOf(wake);
+        if (waiting >= 0) this.idle.splice(waiting, 1);
         resolve();
       }, pollMs);
       this.idle.push(wake);

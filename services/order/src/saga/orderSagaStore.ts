@@ -50,6 +50,7 @@ const insertSaga = preparedOn((db) =>
     })
     .prepare('order_saga_insert'),
 );
+
 /** Creates the saga row of a new order (on the order's transaction) and returns its first messages. */
 export async function startOrderSaga(
   tx: Executor,
