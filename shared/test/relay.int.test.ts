@@ -102,26 +102,26 @@ describe('outbox relay', () => {
     await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
   });
 
-  it('shares one outbox between two relays without publishing a row twice', async () => {
-    await insertPings(600);
-    await Promise.all([startRelay({ batchSize: 50 }), startRelay({ batchSize: 50 })]);
-    const messages = await captured(600);
+  /** Waits for the outbox to drain, then checks that each of its `count` rows was published exactly once. */
+  async function expectEachPublishedOnce(count: number) {
+    const messages = await captured(count);
     await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
     messages.push(...(await takeAll(fx.channel, fx.captureQueue)));
     const ids = messages.map((m) => m.properties.messageId as string);
-    expect(ids).toHaveLength(600);
-    expect(new Set(ids).size).toBe(600);
+    expect(ids).toHaveLength(count);
+    expect(new Set(ids).size).toBe(count);
+  }
+
+  it('shares one outbox between two relays without publishing a row twice', async () => {
+    await insertPings(600);
+    await Promise.all([startRelay({ batchSize: 50 }), startRelay({ batchSize: 50 })]);
+    await expectEachPublishedOnce(600);
   });
 
   it('runs several workers on one relay without publishing a row twice', async () => {
     await insertPings(600);
     await startRelay({ batchSize: 20, workers: 3 });
-    const messages = await captured(600);
-    await eventually(async () => (await outboxCount()) === 0, { what: 'an empty outbox' });
-    messages.push(...(await takeAll(fx.channel, fx.captureQueue)));
-    const ids = messages.map((m) => m.properties.messageId as string);
-    expect(ids).toHaveLength(600);
-    expect(new Set(ids).size).toBe(600);
+    await expectEachPublishedOnce(600);
   });
 
   it('refuses a batch size or worker count that is not a positive integer', () => {
