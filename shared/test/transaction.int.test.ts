@@ -29,6 +29,12 @@ describe('transaction with statements inlined into BEGIN and COMMIT', () => {
     }
   });
 
+  it('inlines whole numbers, negative ones too, and refuses fractions (money travels as strings)', async () => {
+    const value = await transaction(fx.database.pool, `select 5 - ${literal(-3)} as n`, async ([opened]) => ({ value: opened?.rows[0]?.n as number }));
+    expect(value).toBe(8);
+    expect(() => literal(1.5)).toThrow(/whole numbers only/);
+  });
+
   it('returns the opening statements results to the work and runs the closing ones before COMMIT', async () => {
     const id = randomUUID();
     const value = await transaction(fx.database.pool, `insert into notes (id, body) values (${literal(id)}, 'opened') returning body`, async ([opened]) => ({

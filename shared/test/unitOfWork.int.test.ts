@@ -26,13 +26,13 @@ const onProbe = handler(
 const onPing = handler(
   Ping,
   async ({ body, loaded, defer, send }) => {
-    const seen = Number(loaded[0]?.seen ?? 0);
+    const seen = Number(loaded[0]?.[0]?.seen ?? 0);
     defer(`insert into counters values (${literal(body.orderId)}, 1, ${jsonLiteral({ last: body.n })})
       on conflict (id) do update set seen = counters.seen + 1, note = excluded.note`);
     if (body.n < 0) throw new Error('handler bug after defer');
     await send(message(Pong, { orderId: body.orderId, n: seen }, { type: 'order', id: body.orderId }));
   },
-  { load: (body) => `select seen from counters where id = ${literal(body.orderId)} for update` },
+  { load: (body) => [`select seen from counters where id = ${literal(body.orderId)} for update`] },
 );
 
 beforeAll(async () => {

@@ -52,8 +52,12 @@ export function drizzleOn(client: PoolClient): Database {
 }
 
 /** A value as an SQL literal, for the statements `transaction` sends without parameters. */
-export function literal(value: string | Date | null): string {
+export function literal(value: string | number | Date | null): string {
   if (value === null) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`literal takes whole numbers only (money is a string), got ${value}`);
+    return `(${value})`;
+  }
   if (value instanceof Date) return `${escapeLiteral(value.toISOString())}::timestamptz`;
   return escapeLiteral(value);
 }

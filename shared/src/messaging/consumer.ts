@@ -286,10 +286,11 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   ): Promise<'handled' | 'duplicate'> {
     const { pool, runtime, endpoint, service, metrics } = this.options;
     const committed: Array<() => void> = [];
+    const loads = handler.load?.(body, envelope) ?? [];
     const opening = [
       claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() }),
       ...(handler.serializeBy ? [lockKeyStatement(handler.serializeBy(body))] : []),
-      ...(handler.load ? [handler.load(body, envelope)] : []),
+      ...loads,
     ];
     const result = await transaction(pool, opening.join('; '), async (opened, client) => {
       if (opened[0]?.rowCount === 0) return { value: 'duplicate' as const };
@@ -309,7 +310,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         runtime,
         logger,
         metrics,
-        loaded: handler.load ? (opened[opening.length - 1]?.rows ?? []) : [],
+        loaded: opened.slice(opening.length - loads.length).map((result) => result.rows),
         afterCommit: (effect) => committed.push(effect),
         defer: (...statements) => deferred.push(...statements),
         send: async (...messages) => {

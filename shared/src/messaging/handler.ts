@@ -18,8 +18,8 @@ export interface HandlerContext<Body> {
   metrics?: Metrics;
   /** Runs `effect` once the transaction has committed (never if it rolls back): for metrics, not for state. */
   afterCommit(effect: () => void): void;
-  /** The rows of the handler's `load` statement, read with BEGIN (empty without one). */
-  loaded: Array<Record<string, unknown>>;
+  /** The rows of each of the handler's `load` statements, in order, read with BEGIN. */
+  loaded: Array<Array<Record<string, unknown>>>;
   /**
    * Writes whose results the handler does not need, sent with COMMIT (before the replies)
    * instead of a round trip each. Values must be inlined with `literal` / `jsonLiteral`.
@@ -35,11 +35,12 @@ export interface HandlerOptions<Body> {
    */
   serializeBy?: (body: Body) => string;
   /**
-   * A read the handler needs first (e.g. its aggregate's row, `FOR UPDATE`), sent with BEGIN
-   * after the inbox claim and the key lock; its rows arrive as `loaded`. Values must be
-   * inlined with `literal`.
+   * Reads the handler needs first (e.g. its aggregate's row, `FOR UPDATE`), one statement
+   * each, sent with BEGIN after the inbox claim and the key lock (each statement sees what
+   * committed before it ran, so also what the lock waited for); their rows arrive as
+   * `loaded`. Values must be inlined with `literal`.
    */
-  load?: (body: Body, envelope: Envelope) => string;
+  load?: (body: Body, envelope: Envelope) => string[];
 }
 
 export interface MessageHandler<C extends Contract = Contract> extends HandlerOptions<BodyOf<C>> {

@@ -1,9 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { conflict, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
 import { parseMoney } from '@saga/shared/money';
-import { adjustBalance } from '../db/queries';
 import { accounts } from '../db/schema';
 
 const UserParams = z.object({ userId: z.uuid({ error: 'must be a uuid' }) });
@@ -38,11 +37,11 @@ export function accountRoutes(app: Express, { database: { db }, runtime }: Servi
   app.post('/api/accounts/:userId/deposits', async (req, res) => {
     const { userId } = validate(UserParams, req.params, 'path');
     const { amount } = validate(Deposit, req.body, 'deposit');
-    const account = await db.transaction(async (tx) => {
-      await adjustBalance(tx, userId, amount, runtime.now());
-      const [updated] = await tx.select().from(accounts).where(eq(accounts.userId, userId));
-      return updated;
-    });
+    const [account] = await db
+      .update(accounts)
+      .set({ balance: sql`${accounts.balance} + ${amount}::numeric`, updatedAt: runtime.now() })
+      .where(eq(accounts.userId, userId))
+      .returning();
     if (!account) throw notFound(`No account for user ${userId}`);
     res.json(toJson(account));
   });

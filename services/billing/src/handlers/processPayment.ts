@@ -1,15 +1,19 @@
 import { handler, message } from '@saga/shared';
 import { billing, order } from '@saga/shared/contracts';
-import { adjustBalance, lockAccount, lockPaymentOfOrder } from '../db/queries';
-import { payments } from '../db/schema';
+import { accountStatement, adjustBalanceStatement, insertPaymentStatement, paymentOfOrderStatement, type StoredPayment } from '../db/queries';
 import { decidePayment } from '../domain/payment';
 
-/** Charges the order's amount if the account covers it; a refusal is recorded as a Failed payment and answered, not thrown. */
+/**
+ * Charges the order's amount if the account covers it; a refusal is recorded as a Failed
+ * payment and answered, not thrown. Two round trips: the order's payment and the account
+ * are read and locked with BEGIN (after the order's key lock), the payment and the
+ * balance written with COMMIT.
+ */
 export const onProcessPayment = handler(
   order.ProcessPayment,
-  async ({ tx, body, send, runtime }) => {
+  async ({ body, loaded, defer, send, runtime }) => {
     const ref = { type: 'order', id: body.orderId };
-    const existing = await lockPaymentOfOrder(tx, body.orderId);
+    const [existing] = (loaded[0] ?? []) as unknown as StoredPayment[];
     if (existing) {
       // Decided before under another message id: repeat the answer, charge nothing.
       await send(
@@ -23,26 +27,21 @@ export const onProcessPayment = handler(
       );
       return;
     }
-    const account = await lockAccount(tx, body.userId);
+    const [account] = (loaded[1] ?? []) as Array<{ balance: string }>;
     const decision = decidePayment(body.userId, account?.balance, body.amount);
     const now = runtime.now();
     const paymentId = runtime.newId();
-    await tx.insert(payments).values({
-      id: paymentId,
-      orderId: body.orderId,
-      userId: body.userId,
-      amount: body.amount,
-      status: decision.ok ? 'Completed' : 'Failed',
-      reason: decision.ok ? null : decision.reason,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const payment = { id: paymentId, orderId: body.orderId, userId: body.userId, amount: body.amount };
     if (!decision.ok) {
+      defer(insertPaymentStatement({ ...payment, status: 'Failed', reason: decision.reason }, now));
       await send(message(billing.PaymentFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref));
       return;
     }
-    await adjustBalance(tx, body.userId, `-${body.amount}`, now);
+    defer(insertPaymentStatement({ ...payment, status: 'Completed', reason: null }, now), adjustBalanceStatement(body.userId, `-${body.amount}`, now));
     await send(message(billing.PaymentProcessed, { orderId: body.orderId, paymentId, amount: body.amount }, ref));
   },
-  { serializeBy: (body) => body.orderId }, // one at a time with a RefundPayment for the same order
+  {
+    serializeBy: (body) => body.orderId, // one at a time with a RefundPayment for the same order
+    load: (body) => [paymentOfOrderStatement(body.orderId), accountStatement(body.userId)],
+  },
 );

@@ -1,71 +1,59 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import { preparedOn, type Executor } from '@saga/shared';
+import { literal } from '@saga/shared';
 import type { ProductStock } from '../domain/stock';
-import { products, releasedOrders, reservations } from './schema';
 
-// Every saga runs these, so each is prepared once per connection (see preparedOn).
-const stockOf = (db: Executor) =>
-  db
-    .select({ id: products.id, name: products.name, stock: products.stock })
-    .from(products)
-    .where(sql`${products.id} = any(${sql.placeholder('ids')})`)
-    .orderBy(asc(products.id));
-const readStock = preparedOn((db) => stockOf(db).prepare('inventory_stock_read'));
-const lockStock = preparedOn((db) => stockOf(db).for('update').prepare('inventory_stock_lock'));
-const moveStockBy = preparedOn((db) =>
-  db
-    .update(products)
-    .set({
-      stock: sql`${products.stock} - ${sql.placeholder('quantity')}`,
-      reserved: sql`${products.reserved} + ${sql.placeholder('quantity')}`,
-      updatedAt: sql`${sql.placeholder('now')}`,
-    })
-    .where(eq(products.id, sql.placeholder('productId')))
-    .prepare('inventory_stock_move'),
-);
-const firstReservation = preparedOn((db) =>
-  db
-    .select({ id: reservations.id })
-    .from(reservations)
-    .where(eq(reservations.orderId, sql.placeholder('orderId')))
-    .limit(1)
-    .prepare('inventory_reservation_first'),
-);
-const releasedOrder = preparedOn((db) =>
-  db.select().from(releasedOrders).where(eq(releasedOrders.orderId, sql.placeholder('orderId'))).for('share').prepare('inventory_released_lock'),
-);
+// Statements the handlers send with BEGIN (reads) or COMMIT (writes), values inlined (ADR 10).
 
-/** Loads the named products; with `lock`, row-locks them in id order so concurrent reservations cannot deadlock. */
-export async function loadProductStock(
-  db: Executor,
-  productIds: string[],
-  lock: boolean,
-): Promise<Map<string, ProductStock>> {
-  const rows = await (lock ? lockStock : readStock)(db).execute({ ids: productIds });
-  return new Map(rows.map((row) => [row.id, row]));
+/** Whether the order's inventory was released (compensated), and whether it was reserved before. */
+export function orderMarksStatement(orderId: string): string {
+  return `select exists (select 1 from released_orders where order_id = ${literal(orderId)}) as released,
+    exists (select 1 from reservations where order_id = ${literal(orderId)}) as reserved`;
+}
+
+/** The named products' free stock; with `lock`, row-locked in id order so concurrent reservations cannot deadlock. */
+export function productStockStatement(productIds: readonly string[], lock: boolean): string {
+  return `select id, name, stock from products where ${inList('id', productIds)} order by id${lock ? ' for update' : ''}`;
+}
+
+const inList = (column: string, values: readonly string[]) => (values.length === 0 ? 'false' : `${column} in (${values.map(literal).join(', ')})`);
+
+/** The rows of `productStockStatement`, by product id. */
+export function stockById(rows: ReadonlyArray<Record<string, unknown>>): Map<string, ProductStock> {
+  return new Map(rows.map((row) => [row.id as string, row as unknown as ProductStock]));
+}
+
+/** The order's active reservations, row-locked, in product order. */
+export function activeReservationsStatement(orderId: string): string {
+  return `select id, product_id as "productId", quantity from reservations
+    where order_id = ${literal(orderId)} and status = 'Reserved' order by product_id for update`;
+}
+
+export interface ActiveReservation {
+  id: string;
+  productId: string;
+  quantity: number;
 }
 
 /** Moves quantity between free stock and reserved: positive reserves, negative releases. */
-export async function moveStock(db: Executor, productId: string, quantity: number, now: Date): Promise<void> {
-  await moveStockBy(db).execute({ productId, quantity, now });
+export function moveStockStatement(productId: string, quantity: number, now: Date): string {
+  return `update products set stock = stock - ${literal(quantity)}, reserved = reserved + ${literal(quantity)},
+    updated_at = ${literal(now)} where id = ${literal(productId)}`;
 }
 
-export async function activeReservations(db: Executor, orderId: string, lock: boolean) {
-  const query = db
-    .select()
-    .from(reservations)
-    .where(and(eq(reservations.orderId, orderId), eq(reservations.status, 'Reserved')))
-    .orderBy(reservations.productId);
-  return lock ? query.for('update') : query;
+export function insertReservationsStatement(
+  reservations: ReadonlyArray<{ id: string; orderId: string; productId: string; quantity: number }>,
+  now: Date,
+): string {
+  const values = reservations.map(
+    (r) => `(${literal(r.id)}, ${literal(r.orderId)}, ${literal(r.productId)}, ${literal(r.quantity)}, 'Reserved', ${literal(now)}, ${literal(now)})`,
+  );
+  return `insert into reservations (id, order_id, product_id, quantity, status, created_at, updated_at) values ${values.join(', ')}`;
 }
 
-export async function hasReservations(db: Executor, orderId: string): Promise<boolean> {
-  const [row] = await firstReservation(db).execute({ orderId });
-  return row !== undefined;
+export function releaseReservationsStatement(ids: readonly string[], now: Date): string {
+  return `update reservations set status = 'Released', updated_at = ${literal(now)} where ${inList('id', ids)}`;
 }
 
-/** Whether the order's inventory was released; locks that row (if any) so a racing release waits. */
-export async function isReleased(db: Executor, orderId: string): Promise<boolean> {
-  const [row] = await releasedOrder(db).execute({ orderId });
-  return row !== undefined;
+/** Remembers the order as released, so a reservation arriving later is refused. */
+export function markReleasedStatement(orderId: string, now: Date): string {
+  return `insert into released_orders (order_id, released_at) values (${literal(orderId)}, ${literal(now)}) on conflict do nothing`;
 }

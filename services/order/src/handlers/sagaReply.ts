@@ -18,7 +18,7 @@ export function sagaReply<C extends Contract>(
     handler(
       contract,
       async ({ body, envelope, loaded, defer, send, runtime, logger, metrics, afterCommit }) => {
-        const [saga] = loaded as unknown as StoredSaga[];
+        const [saga] = loaded[0] as unknown as StoredSaga[];
         if (!saga) throw new Error(`No saga for order ${envelope.correlationId}`);
         const now = runtime.now();
         const result = advanceSaga(saga, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
@@ -31,6 +31,6 @@ export function sagaReply<C extends Contract>(
         const failureCode = (body as { code?: string }).code;
         afterCommit(() => sagaMetricsOf(metrics)?.progressed({ ...result.progress, failureCode }));
       },
-      { load: (_, envelope) => lockSagaStatement(envelope.correlationId) },
+      { load: (_, envelope) => [lockSagaStatement(envelope.correlationId)] },
     ) as MessageHandler;
 }
