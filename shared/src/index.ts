@@ -8,7 +8,6 @@ export * from './db/database';
 export * from './db/ensureDatabase';
 export * from './db/migrate';
 export * from './db/transaction';
-export * from './db/prepared';
 export * from './http/problem';
 export * from './http/server';
 export * from './messaging/amqp';

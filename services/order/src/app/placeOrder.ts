@@ -1,11 +1,11 @@
-import { eq, sql } from 'drizzle-orm';
-import { drizzleOn, message, preparedOn, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
+import { eq } from 'drizzle-orm';
+import { jsonLiteral, literal, message, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
-import { idempotencyKeys, orders } from '../db/schema';
+import { idempotencyKeys } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
 import { startOrderSaga } from '../saga/orderSagaStore';
 import type { SagaTimeouts } from '../settings';
-import { orderJson, type OrderJson } from './orderJson';
+import { orderJson, type OrderJson, type OrderRow } from './orderJson';
 
 export interface PlacedOrder {
   order: OrderJson;
@@ -15,26 +15,24 @@ export interface PlacedOrder {
 
 class KeyAlreadyUsed extends Error {}
 
-const insertOrder = preparedOn((db) =>
-  db
-    .insert(orders)
-    .values({
-      id: sql.placeholder('id'),
-      userId: sql.placeholder('userId'),
-      status: 'Pending',
-      items: sql.placeholder('items'),
-      totalAmount: sql.placeholder('totalAmount'),
-      createdAt: sql.placeholder('now'),
-      updatedAt: sql.placeholder('now'),
-    })
-    .returning()
-    .prepare('order_insert'),
-);
+function insertOrderStatement(order: OrderRow): string {
+  return `insert into orders (id, user_id, status, items, total_amount, created_at, updated_at)
+    values (${literal(order.id)}, ${literal(order.userId)}, ${literal(order.status)}, ${jsonLiteral(order.items)},
+      ${literal(order.totalAmount)}::numeric, ${literal(order.createdAt)}, ${literal(order.updatedAt)})`;
+}
+
+/** Claims the key for this order; returns no row if another request holds it (waiting until that one ends). */
+function claimKeyStatement(key: string, bodyFingerprint: string, answer: OrderJson, now: Date): string {
+  return `insert into idempotency_keys (key, fingerprint, order_id, response, created_at)
+    values (${literal(key)}, ${literal(bodyFingerprint)}, ${literal(answer.id)}, ${jsonLiteral(answer)}, ${literal(now)})
+    on conflict do nothing returning key`;
+}
 
 /**
- * Accepts an order: in ONE transaction the order (Pending), its saga row, the
- * OrderCreated event and the saga's first command (written with the COMMIT), and the
- * idempotency key with the answer. Nothing is published here; the relay does that after the commit.
+ * Accepts an order: in ONE transaction of two round trips, the order (Pending) and the
+ * idempotency key with the answer (with BEGIN), then its saga row, the OrderCreated event
+ * and the saga's first command (with COMMIT). Nothing is published here; the relay does
+ * that after the commit.
  */
 export async function placeOrder(
   { pool, db }: DatabaseHandle,
@@ -49,35 +47,22 @@ export async function placeOrder(
     if (earlier) return earlier;
   }
   try {
-    return await transaction(pool, '', async (_, client) => {
-      const tx = drizzleOn(client);
-      const now = runtime.now();
-      const [order] = await insertOrder(tx).execute({
-        id: runtime.newId(),
-        userId: request.userId,
-        items: request.items,
-        totalAmount: totalAmount(request.items),
-        now,
-      });
-      const created = order!;
-      const answer = orderJson(created);
-      if (idempotencyKey) {
-        // A racing request with the same key waits here until the first commits, then finds the key taken.
-        const claimed = await tx
-          .insert(idempotencyKeys)
-          .values({ key: idempotencyKey, fingerprint: bodyFingerprint, orderId: created.id, response: answer, createdAt: now })
-          .onConflictDoNothing()
-          .returning({ key: idempotencyKeys.key });
-        if (claimed.length === 0) throw new KeyAlreadyUsed();
-      }
-      const sagaMessages = await startOrderSaga(
-        tx,
-        {
-          orderId: created.id,
-          userId: created.userId,
-          items: created.items.map(({ productId, quantity }) => ({ productId, quantity })),
-          totalAmount: created.totalAmount,
-        },
+    const now = runtime.now();
+    const created: OrderRow = {
+      id: runtime.newId(),
+      userId: request.userId,
+      status: 'Pending',
+      items: request.items,
+      totalAmount: totalAmount(request.items),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const answer = orderJson(created);
+    const opening = [insertOrderStatement(created), ...(idempotencyKey ? [claimKeyStatement(idempotencyKey, bodyFingerprint, answer, now)] : [])];
+    return await transaction(pool, opening.join('; '), async (opened) => {
+      if (idempotencyKey && opened[1]?.rowCount === 0) throw new KeyAlreadyUsed();
+      const saga = startOrderSaga(
+        { orderId: created.id, userId: created.userId, items: created.items.map(({ productId, quantity }) => ({ productId, quantity })), totalAmount: created.totalAmount },
         runtime,
         timeouts,
       );
@@ -88,9 +73,9 @@ export async function placeOrder(
           { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount },
           ref,
         ),
-        ...sagaMessages,
+        ...saga.messages,
       ]);
-      return { value: { order: answer, replayed: false }, closing: outboxInsertStatement(events) };
+      return { value: { order: answer, replayed: false }, closing: [saga.statement, outboxInsertStatement(events)].join('; ') };
     });
   } catch (error) {
     if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) throw error;

@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { jsonLiteral, literal, message, preparedOn, type Executor, type OutgoingMessage, type Runtime } from '@saga/shared';
-import { orderSagas } from '../db/schema';
+import { jsonLiteral, literal, message, type OutgoingMessage, type Runtime } from '@saga/shared';
 import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
 import { viewSaga, type SagaView } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
@@ -31,47 +29,20 @@ function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt
   return { stepDeadlineAt: later(now, timeouts.stepMs), deadlineAt: view.status === 'Compensating' ? null : deadlineAt };
 }
 
-// Run for every order, so prepared once per connection (see preparedOn).
-const insertSaga = preparedOn((db) =>
-  db
-    .insert(orderSagas)
-    .values({
-      id: sql.placeholder('id'),
-      orderId: sql.placeholder('orderId'),
-      status: sql.placeholder('status'),
-      currentStep: sql.placeholder('currentStep'),
-      history: sql.placeholder('history'),
-      snapshot: sql.placeholder('snapshot'),
-      version: 1,
-      createdAt: sql.placeholder('now'),
-      updatedAt: sql.placeholder('now'),
-      stepDeadlineAt: sql.placeholder('stepDeadlineAt'),
-      deadlineAt: sql.placeholder('deadlineAt'),
-    })
-    .prepare('order_saga_insert'),
-);
-
-/** Creates the saga row of a new order (on the order's transaction) and returns its first messages. */
-export async function startOrderSaga(
-  tx: Executor,
-  input: OrderSagaInput,
-  runtime: Runtime,
-  timeouts: SagaTimeouts,
-): Promise<OutgoingMessage[]> {
+/**
+ * A new order's saga: the statement that creates its row (for the order's transaction,
+ * with its COMMIT) and its first messages.
+ */
+export function startOrderSaga(input: OrderSagaInput, runtime: Runtime, timeouts: SagaTimeouts): { statement: string; messages: OutgoingMessage[] } {
   const [snapshot, actions] = initialTransition(orderSagaMachine, input);
   const view = viewSaga(snapshot);
   const now = runtime.now();
-  await insertSaga(tx).execute({
-    id: runtime.newId(),
-    orderId: input.orderId,
-    status: view.status,
-    currentStep: view.currentStep,
-    history: snapshot.context.history,
-    snapshot: orderSagaMachine.getPersistedSnapshot(snapshot),
-    now,
-    ...deadlines(view, now, timeouts, later(now, timeouts.sagaMs)),
-  });
-  return messagesOf(actions, input.orderId);
+  const { stepDeadlineAt, deadlineAt } = deadlines(view, now, timeouts, later(now, timeouts.sagaMs));
+  const statement = `insert into order_sagas (id, order_id, status, current_step, history, snapshot, version, created_at, updated_at, step_deadline_at, deadline_at)
+    values (${literal(runtime.newId())}, ${literal(input.orderId)}, ${literal(view.status)}, ${literal(view.currentStep)},
+      ${jsonLiteral(snapshot.context.history)}, ${jsonLiteral(orderSagaMachine.getPersistedSnapshot(snapshot))}, 1,
+      ${literal(now)}, ${literal(now)}, ${literal(stepDeadlineAt)}, ${literal(deadlineAt)})`;
+  return { statement, messages: messagesOf(actions, input.orderId) };
 }
 
 /** What a transition needs of a stored saga row. */
