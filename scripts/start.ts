@@ -1,16 +1,17 @@
 /**
- * `npm start`: runs the order, inventory and billing services as three processes
- * (each with its outbox relay and consumer) and prints their URLs once each answers
- * GET /health. If one cannot start (PostgreSQL or RabbitMQ unreachable, say), its
- * reason is printed and everything stops with a non-zero exit.
+ * `npm start`: provisions the broker (the saga's vhost, one user per service, their
+ * permissions; see README "Security"), then runs the order, inventory and billing
+ * services as three processes (each with its outbox relay and consumer) and prints their
+ * URLs once each answers GET /health. If one cannot start (PostgreSQL or RabbitMQ
+ * unreachable, say), its reason is printed and everything stops with a non-zero exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadServiceConfig, type ServiceName } from '@saga/shared';
+import { loadServiceConfig, provisionServiceUsers, SERVICE_NAMES } from '@saga/shared';
 
 const root = path.resolve(__dirname, '..');
-const services: ServiceName[] = ['order', 'inventory', 'billing'];
-const children = new Map<ServiceName, ChildProcess>();
+const services = SERVICE_NAMES;
+const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function stopAll(code: number): void {
@@ -34,6 +35,10 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BROKER_PROVISION !== 'false') {
+    const { vhost, namespace } = await provisionServiceUsers(process.env);
+    process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace})\n`);
+  }
   const urls = services.map((service) => {
     const config = loadServiceConfig(service);
     return { service, url: `http://127.0.0.1:${config.port}` };

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
-import { ensureDatabase, dropDatabase, topology } from '@saga/shared';
+import { ensureDatabase, dropDatabase, SERVICE_NAMES, topology } from '@saga/shared';
 import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import { ProcessSystem } from '../../test/support/processSystem';
 import { brokerCeiling, postgresCeiling } from './ceilings';
@@ -41,6 +41,7 @@ const seconds = opts.duration ?? (quick ? 10 : 30);
 const relayRows = opts.relayRows ?? (quick ? 1000 : 5000);
 const [happy, noStock, noFunds] = opts.mix.split('/').map(Number) as [number, number, number];
 const mix: Mix = { happy, noStock, noFunds };
+/** The broker as its administrator, for the ceilings and the relay comparison (their own queues in the default vhost); the system runs in a vhost of its own, as its services' users. */
 const amqpUrl = TEST_AMQP_URL;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -117,7 +118,7 @@ async function main(): Promise<number> {
   const profiles = path.join(__dirname, '..', 'results', 'profiles');
   const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
   const system = await ProcessSystem.start('bench', { LOG_LEVEL: 'warn' }, { proxies: false, nodeArgs });
-  const completions = await Completions.start(amqpUrl, system.namespace);
+  const completions = await Completions.start(system.broker.urlOf('order'), system.namespace);
   const placed: Sample[] = [];
   let exitCode = 0;
   try {
@@ -181,8 +182,7 @@ async function main(): Promise<number> {
     const topo = topology(system.namespace);
     const broken = await brokenInvariants(
       system.databaseUrls,
-      amqpUrl,
-      ['order', 'inventory', 'billing'].map((s) => topo.errorQueue(s)),
+      SERVICE_NAMES.map((service) => ({ queue: topo.errorQueue(service), amqpUrl: system.broker.urlOf(service) })),
       catalog,
     );
 

@@ -5,6 +5,7 @@ import { order } from '@saga/shared/contracts';
 /**
  * Learns when each order's saga ends without polling the API: a queue of the bench's
  * own, bound to OrderCompleted and OrderFailed, records the moment each arrives.
+ * `amqpUrl` is the order service's broker user (see TestBroker.urlOf).
  */
 export class Completions {
   private readonly ended = new Map<string, { at: number; status: 'Completed' | 'Failed' }>();
@@ -16,7 +17,8 @@ export class Completions {
     const channel = await connection.createChannel();
     const topo = topology(namespace);
     await channel.assertExchange(topo.exchange, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    // Named under the order endpoint's prefix: the order user connects it, and may only name its own queues.
+    const { queue } = await channel.assertQueue(`${topo.queue('order')}.bench-completions`, { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, topo.exchange, order.OrderCompleted.messageType);
     await channel.bindQueue(queue, topo.exchange, order.OrderFailed.messageType);
     const completions = new Completions(connection);

@@ -20,8 +20,8 @@ async function query<T>(url: string, text: string, params: unknown[] = []): Prom
  */
 export async function brokenInvariants(
   databases: { order: string; inventory: string; billing: string },
-  amqpUrl: string,
-  errorQueues: string[],
+  /** Each error queue, with the URL of the broker user that may read it (its service's). */
+  errorQueues: Array<{ queue: string; amqpUrl: string }>,
   catalog: Catalog,
 ): Promise<string[]> {
   const broken: string[] = [];
@@ -48,15 +48,14 @@ export async function brokenInvariants(
   if (formatMoney(parseMoney(accounts!.total)) !== expected) broken.push(`money not conserved: balances ${accounts!.total}, expected ${expected}`);
   const [poor] = await query<{ balance: string }>(databases.billing, 'select balance from accounts where user_id = $1', [catalog.poor]);
   if (poor!.balance !== '0.50') broken.push(`the poor account was charged: ${poor!.balance}`);
-  const connection = await connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of errorQueues) {
-      const { messageCount } = await channel.checkQueue(queue);
+  for (const { queue, amqpUrl } of errorQueues) {
+    const connection = await connect(amqpUrl);
+    try {
+      const { messageCount } = await (await connection.createChannel()).checkQueue(queue);
       if (messageCount > 0) broken.push(`${queue} holds ${messageCount} messages`);
+    } finally {
+      await connection.close();
     }
-  } finally {
-    await connection.close();
   }
   return broken;
 }

@@ -28,3 +28,6 @@ export * from './db/locks';
 export * from './faults';
 export * from './metrics';
 export * from './backoff';
+export * from './brokerSetup';
+export * from './broker/credentials';
+export * from './broker/provision';

@@ -96,6 +96,7 @@ export async function startService(
       workers: config.relayWorkers,
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
+      now: () => runtime.now(),
       breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
       metrics,
     });
@@ -113,6 +114,7 @@ export async function startService(
       runtime,
       prefetch: config.prefetch,
       retry: config.retry,
+      maxRotations: config.maxRotations,
       breaker: config.breaker,
       queueType: config.queueType,
       metrics,
@@ -132,6 +134,7 @@ export async function startService(
       health: [
         { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },
         { name: 'broker', healthy: () => amqp.isConnected },
+        { name: 'outbox', healthy: () => outboxFlowing(database) },
       ],
       healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),
     });
@@ -145,21 +148,32 @@ export async function startService(
   }
 }
 
+/** Degraded while rows sit in outbox_dead_letters: nothing is blocked, but messages were not sent and need an operator. */
+async function outboxFlowing(database: DatabaseHandle): Promise<boolean | 'degraded'> {
+  const { rows } = await database.pool.query<{ aside: boolean }>('select exists (select 1 from outbox_dead_letters) as aside');
+  return rows[0]?.aside ? 'degraded' : true;
+}
+
 /** Outbox gauges, computed when Prometheus scrapes: one query per scrape, never per message. */
 function registerOutboxGauges(metrics: Metrics, database: DatabaseHandle): void {
-  let last: { at: number; read: Promise<{ count: number; oldest: number }> } | undefined;
+  let last: { at: number; read: Promise<{ count: number; oldest: number; aside: number }> } | undefined;
   // Both gauges are collected in the same scrape (possibly concurrently): they share one query.
   const read = () => {
     if (!last || Date.now() - last.at > 1000) {
       const query = database.pool
-        .query<{ count: string; oldest: string | null }>('select count(*) as count, extract(epoch from now() - min(created_at)) as oldest from outbox')
-        .then(({ rows }) => ({ count: Number(rows[0]?.count ?? 0), oldest: Number(rows[0]?.oldest ?? 0) }));
+        .query<{ count: string; oldest: string | null; aside: string }>(
+          'select count(*) as count, extract(epoch from now() - min(created_at)) as oldest, (select count(*) from outbox_dead_letters) as aside from outbox',
+        )
+        .then(({ rows }) => ({ count: Number(rows[0]?.count ?? 0), oldest: Number(rows[0]?.oldest ?? 0), aside: Number(rows[0]?.aside ?? 0) }));
       last = { at: Date.now(), read: query };
     }
     return last.read;
   };
   metrics.scrapeGauge('outbox_pending_messages', 'Outbox rows not yet published', [], async (gauge) => {
     gauge.set((await read()).count);
+  });
+  metrics.scrapeGauge('outbox_dead_letters', 'Outbox rows set aside because they can never be published (see outbox_dead_letters)', [], async (gauge) => {
+    gauge.set((await read()).aside);
   });
   metrics.scrapeGauge('outbox_oldest_pending_age_seconds', 'Age of the oldest unpublished outbox row (0 when empty)', [], async (gauge) => {
     gauge.set((await read()).oldest);

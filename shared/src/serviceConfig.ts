@@ -2,14 +2,20 @@ import { z } from 'zod';
 import type { BreakerSettings } from './messaging/breaker';
 import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
+import { serviceAmqpUrl } from './broker/credentials';
 
 export type ServiceName = 'order' | 'inventory' | 'billing';
 
+/** The registry of services: each is also a broker user and the producer of the `domain.<name>.*` messages. */
 const DEFAULTS: Record<ServiceName, { port: number; database: string }> = {
   order: { port: 3000, database: 'orders' },
   inventory: { port: 3001, database: 'inventory' },
   billing: { port: 3002, database: 'billing' },
 };
+export const SERVICE_NAMES = Object.keys(DEFAULTS) as ServiceName[];
+
+/** The broker's address and the saga's vhost; services add their own user (see serviceAmqpUrl). */
+export const DEFAULT_AMQP_URL = 'amqp://127.0.0.1:5672/saga';
 
 export interface ServiceConfig {
   service: ServiceName;
@@ -26,6 +32,8 @@ export interface ServiceConfig {
   prefetch: number;
   retry: RetryPolicy;
   breaker: BreakerSettings;
+  /** Failures while the consumer's breaker is open or half-open before a message goes to the error queue. */
+  maxRotations: number;
   relayBatchSize: number;
   relayWorkers: number;
   relayPollIntervalMs: number;
@@ -54,7 +62,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       [portVar]: port(defaults.port),
       HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       DATABASE_POOL_SIZE: positiveInt(10),
-      AMQP_URL: url('amqp://guest:guest@127.0.0.1:5672'),
+      AMQP_URL: url(DEFAULT_AMQP_URL),
       MESSAGING_NAMESPACE: z
         .string()
         .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
@@ -68,6 +76,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       BREAKER_RESET_MS: positiveInt(5000),
       BREAKER_VOLUME_THRESHOLD: positiveInt(10),
       BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
+      BREAKER_MAX_ROTATIONS: positiveInt(20),
       HANDLER_TIMEOUT_MS: positiveInt(30_000),
       RELAY_BATCH_SIZE: positiveInt(200),
       RELAY_WORKERS: positiveInt(1),
@@ -83,7 +92,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     databaseUrl: raw[dbVar] as string,
     databaseUrlVariable: dbVar,
     databasePoolSize: raw.DATABASE_POOL_SIZE as number,
-    amqpUrl: raw.AMQP_URL as string,
+    amqpUrl: serviceAmqpUrl(raw.AMQP_URL as string, service, env, SERVICE_NAMES),
     namespace: raw.MESSAGING_NAMESPACE as string,
     queueType: raw.QUEUE_TYPE as 'classic' | 'quorum',
     prefetch: raw.PREFETCH as number,
@@ -99,6 +108,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       rollingWindowMs: 10_000,
       callTimeoutMs: raw.HANDLER_TIMEOUT_MS as number,
     },
+    maxRotations: raw.BREAKER_MAX_ROTATIONS as number,
     relayBatchSize: raw.RELAY_BATCH_SIZE as number,
     relayWorkers: raw.RELAY_WORKERS as number,
     relayPollIntervalMs: raw.RELAY_POLL_INTERVAL_MS as number,

@@ -4,8 +4,12 @@
  * test files do not disturb each other nor a running `npm start`.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import { dropDatabase, ensureDatabase } from './db/ensureDatabase';
+import { BrokerAdmin } from './broker/provision';
+import { provisionServiceUsers, DEFAULT_ADMIN_URL } from './brokerSetup';
+import { serviceAmqpUrl } from './broker/credentials';
+import { SERVICE_NAMES } from './serviceConfig';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -24,15 +28,58 @@ export async function createTestDatabase(prefix = 'test'): Promise<string> {
 
 export { dropDatabase as dropTestDatabase };
 
-/** Deletes every queue and the exchange of a test namespace. */
+export const TEST_ADMIN_URL = process.env.RABBITMQ_ADMIN_URL ?? DEFAULT_ADMIN_URL;
+
+/** Deletes every queue of a test namespace in the default vhost, with its endpoints' direct exchanges and the shared exchange. */
 export async function deleteNamespace(namespace: string, queues: string[]): Promise<void> {
   const connection = await connect(TEST_AMQP_URL);
   try {
     const channel = await connection.createChannel();
-    for (const queue of queues) await channel.deleteQueue(queue);
+    for (const queue of queues) {
+      await channel.deleteQueue(queue);
+      await channel.deleteExchange(`${queue}.direct`);
+    }
     await channel.deleteExchange(`${namespace}.messages`);
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * A vhost of a test's own, provisioned as `npm start` provisions the saga's: one user
+ * per service with least privilege, nobody else. Deleted with everything in it at the end.
+ */
+export class TestBroker {
+  private constructor(
+    readonly vhost: string,
+    /** The broker address with this vhost and no user: what the services' AMQP_URL is set to. */
+    readonly url: string,
+  ) {}
+
+  static async provision(namespace: string): Promise<TestBroker> {
+    const base = new URL(TEST_AMQP_URL);
+    base.username = '';
+    base.password = '';
+    base.pathname = `/${encodeURIComponent(namespace)}`;
+    const broker = new TestBroker(namespace, base.toString());
+    await provisionServiceUsers({ ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace });
+    return broker;
+  }
+
+  /** The URL with a service's user and password. */
+  urlOf(service: string): string {
+    return serviceAmqpUrl(this.url, service, process.env, SERVICE_NAMES);
+  }
+
+  /** A connection as one of the services' users (its errors are swallowed: a test sees them on its channels). */
+  async connectAs(service: string): Promise<ChannelModel> {
+    const connection = await connect(this.urlOf(service));
+    connection.on('error', () => undefined);
+    return connection;
+  }
+
+  async delete(): Promise<void> {
+    await new BrokerAdmin(TEST_ADMIN_URL).deleteVhost(this.vhost);
   }
 }
 

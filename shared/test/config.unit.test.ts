@@ -2,14 +2,20 @@ import { loadServiceConfig } from '../src/serviceConfig';
 
 describe('service configuration', () => {
   it('has defaults for a local machine', () => {
-    const config = loadServiceConfig('inventory', {});
+    const config = loadServiceConfig('inventory', { INVENTORY_AMQP_PASSWORD: 's3cret/+' });
     expect(config).toMatchObject({
       port: 3001,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/inventory',
       databaseUrlVariable: 'INVENTORY_DATABASE_URL',
-      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      amqpUrl: 'amqp://inventory:s3cret%2F%2B@127.0.0.1:5672/saga',
       namespace: 'saga',
     });
+  });
+
+  it("connects as the service's own broker user unless AMQP_URL names one", () => {
+    const url = new URL(loadServiceConfig('billing', { AMQP_URL: 'amqp://127.0.0.1:5672/other', BILLING_AMQP_PASSWORD: 'pw' }).amqpUrl);
+    expect([url.username, url.password, url.pathname]).toEqual(['billing', 'pw', '/other']);
+    expect(loadServiceConfig('billing', { AMQP_URL: 'amqp://ops:x@10.0.0.1:5672/saga' }).amqpUrl).toBe('amqp://ops:x@10.0.0.1:5672/saga');
   });
 
   it('reads retry delays, with an override per service', () => {

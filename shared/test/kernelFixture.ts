@@ -15,9 +15,11 @@ import { declareExchange, topology, type Topology } from '../src/messaging/topol
 import { systemRuntime } from '../src/runtime';
 import { createTestDatabase, deleteNamespace, dropTestDatabase, TEST_AMQP_URL, uniqueName } from '../src/testing';
 
-export const Ping = contract('test.kernel.Ping', z.object({ orderId: z.uuid(), n: z.number().int() }));
-export const Probe = contract('test.kernel.Probe', z.object({ orderId: z.uuid(), n: z.number().int() }));
-export const Pong = contract('test.kernel.Pong', z.object({ orderId: z.uuid(), n: z.number().int() }));
+// The kernel's tests run as the broker's guest user in the default vhost: guest is the producer of their messages.
+const Numbered = z.object({ orderId: z.uuid(), n: z.number().int() });
+export const Ping = contract('test.kernel.Ping', Numbered, { producer: 'guest' });
+export const Probe = contract('test.kernel.Probe', Numbered, { producer: 'guest' });
+export const Pong = contract('test.kernel.Pong', Numbered, { producer: 'guest' });
 
 export const silentLogger = createLogger('test', 'silent');
 
@@ -37,7 +39,10 @@ export interface KernelFixture {
   consumer(endpoint: string, handlers: MessageHandler[], options: Partial<ConsumerOptions>): Promise<Consumer>;
   /** A relay over the fixture's outbox (not started). */
   relay(options?: Partial<RelayOptions>): OutboxRelay;
-  /** Publishes a body with a fresh envelope to the exchange (or straight to a queue); returns its message id. */
+  /**
+   * Publishes a body with a fresh envelope (correlated with the body's orderId, if any) to
+   * the exchange (or straight to a queue); returns its message id.
+   */
   publish(body: unknown, options: { type: string; messageId?: string; toQueue?: string }): string;
   close(): Promise<void>;
 }
@@ -88,16 +93,20 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
     relay: (options = {}) =>
       new OutboxRelay({ pool: database.pool, databaseUrl: url, amqp, topology: topo, logger: silentLogger, ...options }),
     publish: (body, { type, messageId = randomUUID(), toQueue }) => {
-      const orderId = randomUUID();
-      const options = toPublishOptions({
-        messageId,
-        messageType: type,
-        correlationId: orderId,
-        causationId: null,
-        conversationId: orderId,
-        sentAt: new Date().toISOString(),
-        source: 'test',
-      });
+      const named = (body as { orderId?: unknown } | undefined)?.orderId;
+      const orderId = typeof named === 'string' && named.length > 0 && named.length < 200 ? named : randomUUID();
+      const options = toPublishOptions(
+        {
+          messageId,
+          messageType: type,
+          correlationId: orderId,
+          causationId: null,
+          conversationId: orderId,
+          sentAt: new Date().toISOString(),
+          source: 'test',
+        },
+        amqp.user,
+      );
       const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
       if (toQueue) channel.sendToQueue(toQueue, content, options);
       else channel.publish(topo.exchange, type, content, options);

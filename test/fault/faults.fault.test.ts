@@ -128,7 +128,7 @@ describe('fault suite', () => {
   });
 
   it('deliver every message twice: no effect happens twice', async () => {
-    const duplicator = await Duplicator.start(system.namespace);
+    const duplicator = await Duplicator.start(system.namespace, system.broker);
     try {
       await scenario('every message delivered twice', {});
       expect(duplicator.copies).toBeGreaterThan(BATCH);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { ERROR_HEADER, handler, TransientError, type Consumer, type Settlement } from '@saga/shared';
-import { eventually } from '@saga/shared/testing';
+import { eventually, TEST_AMQP_URL } from '@saga/shared/testing';
 import { kernelFixture, Ping, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
 import { printResults, type ScenarioResult } from '../support/batch';
 
@@ -82,7 +82,7 @@ it('handles a poison message, a transiently failing one and an always failing on
   const bin = path.resolve(__dirname, '..', '..', 'tools', 'dlq', 'bin', 'saga-dlq.js');
   const auditLog = path.join(os.tmpdir(), `${fx.topology.namespace}-audit.jsonl`);
   const { stdout } = await run(process.execPath, [bin, 'replay', fx.topology.errorQueue('billing'), '--id', doomed], {
-    env: { ...process.env, DLQ_AUDIT_LOG: auditLog },
+    env: { ...process.env, AMQP_URL: TEST_AMQP_URL, DLQ_AUDIT_LOG: auditLog },
   });
   await rm(auditLog, { force: true });
   expect(stdout).toContain('replayed 1 of 1');

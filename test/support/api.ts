@@ -1,9 +1,12 @@
 import { eventually } from '@saga/shared/testing';
 import type { ServiceName } from '@saga/shared';
+import type { TestBroker } from '@saga/shared/testing';
 
 /** Anything running the three services: in this process (TestSystem) or as child processes (ProcessSystem). */
 export interface RunningSystem {
   namespace: string;
+  /** The system's vhost and the services' broker users. */
+  broker: TestBroker;
   url(service: ServiceName): string;
   /** Every queue of the system's namespace. */
   queues(): string[];

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'amqplib';
 import { toPublishOptions, topology, type ServiceName, type Settlement } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
-import { TEST_AMQP_URL } from '@saga/shared/testing';
 import type { TestSystem } from './system';
 
 /**
- * Publishes one message as the order service would, and resolves with what the
+ * Publishes one message as its producer would (as the producer's broker user), and resolves with what the
  * receiving service's consumer did with it, once it has acknowledged it.
  */
 export async function deliver<C extends Contract>(
@@ -26,7 +24,7 @@ export async function deliver<C extends Contract>(
     };
     consumer.on('settled', listener);
   });
-  const connection = await connect(TEST_AMQP_URL);
+  const connection = await system.broker.connectAs(contract.producer);
   try {
     const channel = await connection.createConfirmChannel();
     const options = toPublishOptions({
@@ -36,8 +34,8 @@ export async function deliver<C extends Contract>(
       causationId: null,
       conversationId: orderId,
       sentAt: new Date().toISOString(),
-      source: 'test',
-    });
+      source: contract.producer,
+    }, contract.producer);
     channel.publish(topology(system.namespace).exchange, contract.messageType, Buffer.from(JSON.stringify(body)), options);
     await channel.waitForConfirms();
   } finally {

@@ -1,6 +1,5 @@
-import { connect } from 'amqplib';
 import { formatMoney, parseMoney } from '@saga/shared/money';
-import { TEST_AMQP_URL } from '@saga/shared/testing';
+import { SERVICE_NAMES, topology } from '@saga/shared';
 import type { RunningSystem, Shop } from './api';
 
 export interface World {
@@ -43,15 +42,15 @@ export async function brokenInvariants(shop: Shop, system: RunningSystem, world:
     const balance = await shop.balance(userId);
     if (balance !== expected) broken.push(`account ${userId}: balance ${balance}, expected ${expected}`);
   }
-  const connection = await connect(TEST_AMQP_URL);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of system.queues().filter((q) => q.endsWith('.error'))) {
-      const { messageCount } = await channel.checkQueue(queue);
+  for (const service of SERVICE_NAMES) {
+    const queue = topology(system.namespace).errorQueue(service);
+    const connection = await system.broker.connectAs(service);
+    try {
+      const { messageCount } = await (await connection.createChannel()).checkQueue(queue);
       if (messageCount > 0) broken.push(`${queue} holds ${messageCount} messages`);
+    } finally {
+      await connection.close();
     }
-  } finally {
-    await connection.close();
   }
   return broken;
 }

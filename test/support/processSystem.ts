@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadServiceConfig, retryQueueDelays, topology, type ServiceName } from '@saga/shared';
-import { deleteNamespace, dropTestDatabase, eventually, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropTestDatabase, eventually, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
 import { SERVICE_NAMES } from './system';
 import { TcpProxy } from './tcpProxy';
@@ -36,6 +36,8 @@ export class ProcessSystem implements RunningSystem {
     readonly databaseProxies: Partial<Record<ServiceName, TcpProxy>>,
     /** Each service's database, reached directly (not through its proxy). */
     readonly databaseUrls: Record<ServiceName, string>,
+    /** The system's own vhost, with the services' users. */
+    readonly broker: TestBroker,
   ) {
     this.logDir = path.join(os.tmpdir(), namespace);
     mkdirSync(this.logDir, { recursive: true });
@@ -51,6 +53,7 @@ export class ProcessSystem implements RunningSystem {
     { proxies: withProxies = true, nodeArgs = [] as string[] } = {},
   ): Promise<ProcessSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
+    const broker = await TestBroker.provision(namespace);
     const server = new URL(TEST_POSTGRES_URL);
     const perService = {} as Record<ServiceName, NodeJS.ProcessEnv>;
     const ports = {} as Record<ServiceName, number>;
@@ -71,6 +74,7 @@ export class ProcessSystem implements RunningSystem {
       }
       perService[service] = {
         ...process.env,
+        AMQP_URL: broker.url,
         MESSAGING_NAMESPACE: namespace,
         LOG_LEVEL: 'info',
         [`${prefix}_DATABASE_URL`]: viaProxy.toString(),
@@ -78,7 +82,7 @@ export class ProcessSystem implements RunningSystem {
         ...env,
       };
     }
-    const system = new ProcessSystem(namespace, perService, ports, nodeArgs, proxies, urls);
+    const system = new ProcessSystem(namespace, perService, ports, nodeArgs, proxies, urls, broker);
     await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
     return system;
   }
@@ -147,7 +151,7 @@ export class ProcessSystem implements RunningSystem {
   async stop(): Promise<void> {
     await Promise.all(SERVICE_NAMES.map((service) => this.kill(service, 'SIGTERM')));
     for (const proxy of Object.values(this.databaseProxies)) await proxy?.close();
-    await deleteNamespace(this.namespace, this.queues());
+    await this.broker.delete();
     for (const url of Object.values(this.databaseUrls)) await dropTestDatabase(url);
   }
 }

@@ -7,7 +7,7 @@ import {
   type ServiceName,
 } from '@saga/shared';
 import { retryQueueDelays, topology } from '@saga/shared';
-import { dropTestDatabase, deleteNamespace, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropTestDatabase, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import { billingService } from '../../services/billing/src/service';
 import { inventoryService } from '../../services/inventory/src/service';
 import { orderService } from '../../services/order/src/service';
@@ -28,6 +28,8 @@ export class TestSystem {
     readonly namespace: string,
     readonly configs: Record<ServiceName, ServiceConfig>,
     private readonly env: NodeJS.ProcessEnv,
+    /** The system's own vhost, with the services' users. */
+    readonly broker: TestBroker,
   ) {}
 
   /** Starts `services` (all three unless told) with `env` added to the environment (timeouts, retry delays...). */
@@ -36,8 +38,10 @@ export class TestSystem {
     { services = SERVICE_NAMES, env: extra = {} }: { services?: ServiceName[]; env?: NodeJS.ProcessEnv } = {},
   ): Promise<TestSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
+    const broker = await TestBroker.provision(namespace);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      AMQP_URL: broker.url,
       MESSAGING_NAMESPACE: namespace,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...extra,
@@ -49,7 +53,7 @@ export class TestSystem {
       env[`${service.toUpperCase()}_PORT`] = '0';
     }
     const configs = Object.fromEntries(SERVICE_NAMES.map((s) => [s, loadServiceConfig(s, env)])) as Record<ServiceName, ServiceConfig>;
-    const system = new TestSystem(namespace, configs, env);
+    const system = new TestSystem(namespace, configs, env, broker);
     for (const service of services) await system.startService(service);
     return system;
   }
@@ -87,7 +91,7 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     for (const service of [...this.services.keys()]) await this.stopService(service);
-    await deleteNamespace(this.namespace, this.queues());
+    await this.broker.delete();
     for (const service of SERVICE_NAMES) await dropTestDatabase(this.configs[service].databaseUrl);
   }
 }

@@ -10,14 +10,30 @@ export const StockLine = z.object({
 });
 export type StockLine = z.infer<typeof StockLine>;
 
-/** Declares a message contract: its wire name and the zod schema of its body. */
-export function contract<const T extends string, S extends z.ZodType>(messageType: T, schema: S) {
-  return { messageType, schema } as const;
+/** The context of a message type `<domain>.<context>.<Name>`: the service that produces it. */
+type ContextOf<T extends string> = T extends `${string}.${infer Context}.${string}` ? Context : never;
+
+/**
+ * Declares a message contract: its wire name, the zod schema of its body, and its
+ * producer: the one service (broker user) that may send it. The producer is the type's
+ * context (`domain.billing.PaymentProcessed` comes from billing) unless named; a consumer
+ * refuses a message whose broker-validated user-id is anyone else (unauthorized-sender).
+ */
+export function contract<const T extends string, S extends z.ZodType, const P extends string = ContextOf<T>>(
+  messageType: T,
+  schema: S,
+  options: { producer?: P } = {},
+) {
+  const producer = (options.producer ?? messageType.split('.')[1]) as P;
+  if (!producer) throw new Error(`message type ${messageType} names no producing context`);
+  return { messageType, schema, producer } as const;
 }
 
 export interface Contract<T extends string = string, S extends z.ZodType = z.ZodType> {
   readonly messageType: T;
   readonly schema: S;
+  /** The broker user allowed to send it. */
+  readonly producer: string;
 }
 
 export type BodyOf<C extends Contract> = z.infer<C['schema']>;

@@ -7,7 +7,8 @@ import { errorHandler, notFoundRoute } from './problem';
 
 export interface HealthCheck {
   name: string;
-  healthy(): boolean | Promise<boolean>;
+  /** false (or a failure): down, and /health answers 503; 'degraded': working, but needs an operator (200, status degraded). */
+  healthy(): boolean | 'degraded' | Promise<boolean | 'degraded'>;
 }
 
 export interface HttpServer {
@@ -57,10 +58,12 @@ function healthRoute(checks: HealthCheck[], details?: () => Record<string, unkno
     const results = await Promise.all(
       checks.map(async (check) => [check.name, await Promise.resolve(check.healthy()).catch(() => false)] as const),
     );
+    const state = (ok: boolean | 'degraded') => (ok === 'degraded' ? 'degraded' : ok ? 'up' : 'down');
     const healthy = results.every(([, ok]) => ok);
+    const degraded = results.some(([, ok]) => ok === 'degraded');
     res.status(healthy ? 200 : 503).json({
-      status: healthy ? 'up' : 'down',
-      checks: Object.fromEntries(results.map(([name, ok]) => [name, ok ? 'up' : 'down'])),
+      status: !healthy ? 'down' : degraded ? 'degraded' : 'up',
+      checks: Object.fromEntries(results.map(([name, ok]) => [name, state(ok)])),
       ...details?.(),
     });
   };

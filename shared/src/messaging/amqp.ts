@@ -26,6 +26,15 @@ export class AmqpClient {
 
   constructor(private readonly options: AmqpClientOptions) {}
 
+  /** The broker user this client connects as (amqplib's default, guest, when the URL names none): the user-id of what it publishes. */
+  get user(): string {
+    try {
+      return decodeURIComponent(new URL(this.options.url).username) || 'guest';
+    } catch {
+      return 'guest';
+    }
+  }
+
   get isConnected(): boolean {
     return this.connection !== undefined;
   }

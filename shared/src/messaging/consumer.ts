@@ -9,16 +9,19 @@ import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
-import { fromProperties, type Envelope } from './envelope';
+import { decodeBody, fromProperties, senderOf, type Envelope } from './envelope';
 import {
   previousDeliveries,
+  previousRotations,
+  RepublishFailed,
   sendToBackOfQueue,
   sendToErrorQueue,
   sendToRetryQueue,
+  type FailureTarget,
   type Rejection,
   type RejectionReason,
 } from './errorQueue';
-import { describeError, isTransient } from './failures';
+import { describeError, isTransient, MessageRefused } from './failures';
 import type { MessageHandler } from './handler';
 import { claimInboxStatement } from './inbox';
 import { outboxInsertStatement, outboxRows } from './outbox';
@@ -48,6 +51,11 @@ export interface ConsumerOptions {
   queueType?: QueueType;
   /** Source of randomness for jitter (tests may fix it). */
   random?: () => number;
+  /**
+   * Failures while the breaker is open or half-open a message may have (each puts it at
+   * the back of the queue, uncounted as a delivery) before it goes to the error queue.
+   */
+  maxRotations?: number;
   metrics?: Metrics;
 }
 
@@ -62,8 +70,16 @@ type Outcome =
 export interface Settlement {
   messageId: unknown;
   messageType: unknown;
-  result: 'handled' | 'duplicate' | 'retried' | 'requeued' | 'rotated' | 'rejected' | 'unacknowledged';
+  /**
+   * `nacked`: it could not be moved where it was going (a republish failed), so it was
+   * rejected without requeue and the broker dead-lettered it to the error queue.
+   */
+  result: 'handled' | 'duplicate' | 'retried' | 'requeued' | 'rotated' | 'rejected' | 'nacked' | 'unacknowledged';
+  /** The error-queue reason, for `rejected`. */
+  reason?: RejectionReason;
 }
+
+export const DEFAULT_MAX_ROTATIONS = 20;
 
 const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,7 +95,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * last one. A breaker counts transient failures; when it opens, the consumer stops
  * consuming and messages wait in the work queue, so an outage fills no error queue.
  * While it is half-open, one message at a time is tried; a failed trial goes to the
- * back of the queue uncounted, so no single message can keep the breaker open.
+ * back of the queue uncounted as a delivery, so no single message can keep the breaker
+ * open, but counted as a rotation: after `maxRotations` it goes to the error queue, so no
+ * message can cycle forever.
+ *
+ * Trust: the envelope must be within its bounds, and the broker-validated sender
+ * (user-id) must be the producer the message's contract names, and a body's orderId must
+ * be its correlation id; otherwise the message goes to the error queue at once.
  */
 export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   private readonly handlers: Map<string, MessageHandler>;
@@ -178,13 +200,20 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       messageType: message.properties.type,
     });
     const started = performance.now();
-    const settle = (result: Settlement['result']): void => {
+    const settle = (result: Settlement['result'], reason?: RejectionReason): void => {
       this.measure(message, result, (performance.now() - started) / 1000);
-      this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result });
+      this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result, ...(reason ? { reason } : {}) });
     };
-    const target = { queue: this.queue, service: this.options.service, now: this.options.runtime.now() };
+    const target: FailureTarget = {
+      queue: this.queue,
+      exchange: this.options.topology.directExchange(this.options.endpoint),
+      service: this.options.service,
+      user: this.options.amqp.user,
+      sender: senderOf(message.properties, this.options.amqp.user),
+      now: this.options.runtime.now(),
+    };
     try {
-      const outcome = await this.process(message, logger);
+      const outcome = await this.process(message, target, logger);
       switch (outcome.kind) {
         case 'ack':
           if (outcome.result === 'duplicate') logger.info('duplicate delivery acknowledged without effect');
@@ -195,8 +224,8 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
           channel.nack(message, false, true);
           return settle('requeued');
         case 'rotate':
-          logger.warn({ err: outcome.error }, 'failed while the circuit opened: message moved to the back of the work queue, uncounted');
-          await sendToBackOfQueue(channel, message, this.queue);
+          logger.warn({ err: outcome.error }, 'failed while the circuit opened: message moved to the back of the work queue');
+          await sendToBackOfQueue(channel, message, target);
           channel.ack(message);
           return settle('rotated');
         case 'retry': {
@@ -212,12 +241,28 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
           await sendToErrorQueue(channel, message, this.options.topology.errorQueue(this.options.endpoint), target, outcome.rejection);
           channel.ack(message);
           this.options.metrics?.deadLettered.inc({ queue: this.queue, reason: outcome.rejection.reason });
-          return settle('rejected');
+          return settle('rejected', outcome.rejection.reason);
       }
     } catch (error) {
-      // The channel died or a republish was not confirmed: the message was not acked, so the broker redelivers it.
+      if (error instanceof RepublishFailed && this.nack(channel, message)) {
+        // It could not be encoded or was not confirmed: the broker dead-letters it to the error queue instead.
+        logger.error({ err: error }, 'message could not be moved; rejected, so the broker dead-letters it to the error queue');
+        this.options.metrics?.deadLettered.inc({ queue: this.queue, reason: 'republish-failed' });
+        return settle('nacked');
+      }
+      // The channel died: the message was not acked, so the broker redelivers it.
       logger.warn({ err: error }, 'message left unacknowledged for redelivery');
       settle('unacknowledged');
+    }
+  }
+
+  /** Rejects without requeue (dead-lettered to the error queue); false if the channel is gone (the broker then redelivers). */
+  private nack(channel: ConfirmChannel, message: ConsumeMessage): boolean {
+    try {
+      channel.nack(message, false, false);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -226,7 +271,16 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     if (!metrics) return;
     const queue = this.queue;
     const type = typeof message.properties.type === 'string' && this.handlers.has(message.properties.type) ? message.properties.type : 'unknown';
-    const label = { handled: 'ack', duplicate: 'duplicate', retried: 'retry', rejected: 'dead_letter', requeued: 'requeue', rotated: 'requeue', unacknowledged: 'unacknowledged' }[result];
+    const label = {
+      handled: 'ack',
+      duplicate: 'duplicate',
+      retried: 'retry',
+      rejected: 'dead_letter',
+      nacked: 'dead_letter',
+      requeued: 'requeue',
+      rotated: 'requeue',
+      unacknowledged: 'unacknowledged',
+    }[result];
     metrics.messagesConsumed.inc({ queue, message_type: type, result: label });
     if (result === 'handled') {
       metrics.handlerDuration.observe({ queue, message_type: type }, seconds);
@@ -237,7 +291,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     if (result === 'retried') metrics.retries.inc({ queue });
   }
 
-  private async process(message: ConsumeMessage, logger: Logger): Promise<Outcome> {
+  private async process(message: ConsumeMessage, target: FailureTarget, logger: Logger): Promise<Outcome> {
     const deliveries = previousDeliveries(message) + 1;
     const reject = (reason: RejectionReason, detail: string, error?: Error): Outcome => ({
       kind: 'reject',
@@ -247,14 +301,19 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     if ('invalid' in envelope) return reject('invalid-envelope', envelope.invalid);
     const handler = this.handlers.get(envelope.messageType);
     if (!handler) return reject('unknown-message-type', `no handler for ${envelope.messageType} on ${this.queue}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(message.content.toString('utf8'));
-    } catch {
-      return reject('contract-violation', 'body is not valid JSON');
+    const { producer } = handler.contract;
+    if (target.sender !== producer) {
+      const who = target.sender === undefined ? 'a publisher that set no user-id' : `user ${target.sender}`;
+      return reject('unauthorized-sender', `${envelope.messageType} was sent by ${who}; only ${producer} may send it`);
     }
-    const parsed = handler.contract.schema.safeParse(json);
+    const decoded = decodeBody(message.content);
+    if ('invalid' in decoded) return reject(decoded.reason, decoded.invalid);
+    const parsed = handler.contract.schema.safeParse(decoded.json);
     if (!parsed.success) return reject('contract-violation', `${envelope.messageType}: ${z.prettifyError(parsed.error)}`);
+    const orderId = (parsed.data as { orderId?: unknown }).orderId;
+    if (typeof orderId === 'string' && orderId !== envelope.correlationId) {
+      return reject('correlation-mismatch', `body names order ${orderId} but the correlation id is ${envelope.correlationId}`);
+    }
 
     let lastError = new Error('not attempted');
     for (let run = 0; run <= this.retry.immediateRetries; run += 1) {
@@ -264,8 +323,13 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       } catch (error) {
         lastError = toError(error);
         if ((lastError as { code?: string }).code === 'EOPENBREAKER') return { kind: 'requeue', error: lastError };
+        if (lastError instanceof MessageRefused) return reject(lastError.reason, lastError.message, lastError);
         if (!isTransient(lastError)) return reject('permanent-failure', describeError(lastError), lastError);
-        if (this.breaker.state !== 'closed') return { kind: 'rotate', error: lastError };
+        if (this.breaker.state !== 'closed') {
+          const rotations = previousRotations(message) + 1;
+          if (rotations < (this.options.maxRotations ?? DEFAULT_MAX_ROTATIONS)) return { kind: 'rotate', error: lastError };
+          return reject('retries-exhausted', `failed ${rotations} times while the circuit breaker was open or half-open: ${describeError(lastError)}`, lastError);
+        }
         logger.warn({ err: lastError, deliveries, run }, 'transient handler failure');
       }
     }

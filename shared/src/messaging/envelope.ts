@@ -1,4 +1,5 @@
-import type { Options } from 'amqplib';
+import { isUtf8 } from 'node:buffer';
+import type { MessageProperties, Options } from 'amqplib';
 
 /** What travels with every message besides its body: who it is, what caused it, which order it concerns. */
 export interface Envelope {
@@ -10,7 +11,7 @@ export interface Envelope {
   causationId: string | null;
   conversationId: string;
   sentAt: string;
-  /** The service that sent it. */
+  /** The service that sent it (AMQP app-id: what the sender says, not what the broker checked). */
   source: string;
 }
 
@@ -18,9 +19,35 @@ export const HEADER = {
   causationId: 'x-causation-id',
   conversationId: 'x-conversation-id',
   sentAt: 'x-sent-at',
+  /**
+   * The broker-validated sender of a message that a service put back into its own queues
+   * (retry, back of the queue, error queue, replay): the republish carries the service's
+   * own user-id, so the original one travels here. Trusted only on a message whose
+   * user-id is the receiving service's own (nobody else can publish with that user-id).
+   */
+  originalUserId: 'x-original-user-id',
 } as const;
 
-export function toPublishOptions(envelope: Envelope): Options.Publish {
+/**
+ * Bounds of everything a message carries besides its body's contract. A message outside
+ * them is refused after one delivery (invalid-envelope), and only values that passed are
+ * ever copied into a reply, so no message can make its replies unpublishable.
+ */
+export const ENVELOPE_LIMITS = {
+  /** message-id, correlation-id, causation and conversation ids, type, app-id, user-id. */
+  idBytes: 255,
+  /** The whole header table as received, far below amqplib's 64 KiB field-table buffer. */
+  headerBytes: 16 * 1024,
+  bodyBytes: 1024 * 1024,
+} as const;
+
+/** Printable ASCII without spaces: no control characters (NUL included), no byte PostgreSQL or a header table cannot hold. */
+const ID = /^[\x21-\x7e]+$/;
+const MESSAGE_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+export function toPublishOptions(envelope: Envelope, userId?: string): Options.Publish {
   return {
     persistent: true,
     contentType: 'application/json',
@@ -28,6 +55,7 @@ export function toPublishOptions(envelope: Envelope): Options.Publish {
     type: envelope.messageType,
     correlationId: envelope.correlationId,
     appId: envelope.source,
+    ...(userId ? { userId } : {}),
     timestamp: Math.floor(Date.parse(envelope.sentAt) / 1000),
     headers: {
       [HEADER.causationId]: envelope.causationId ?? undefined,
@@ -37,31 +65,110 @@ export function toPublishOptions(envelope: Envelope): Options.Publish {
   };
 }
 
-interface IncomingProperties {
-  messageId?: unknown;
-  type?: unknown;
-  correlationId?: unknown;
-  appId?: unknown;
+type IncomingProperties = Partial<Pick<MessageProperties, 'messageId' | 'type' | 'correlationId' | 'appId' | 'contentType' | 'contentEncoding' | 'userId'>> & {
   headers?: Record<string, unknown>;
+};
+
+/** A rough upper bound of a value's size in an AMQP field table (JSON is never smaller than its encoding). */
+export function encodedSize(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value) + 5;
+  if (Buffer.isBuffer(value)) return value.length + 5;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return 9;
+  if (value instanceof Date) return 9;
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + encodedSize(item), 5);
+  if (typeof value === 'object') {
+    return Object.entries(value).reduce<number>((sum, [key, item]) => sum + Buffer.byteLength(key) + 1 + encodedSize(item), 5);
+  }
+  return 9;
 }
 
-/** Reads the envelope back from AMQP properties; returns the reason when a required part is missing. */
+/** Why an id-like value is out of bounds, or undefined when it is fine. */
+function idProblem(value: string): string | undefined {
+  if (Buffer.byteLength(value) > ENVELOPE_LIMITS.idBytes) return `longer than ${ENVELOPE_LIMITS.idBytes} bytes`;
+  if (!ID.test(value)) return 'not printable ASCII (control characters, spaces and other bytes are refused)';
+  return undefined;
+}
+
+/**
+ * Reads the envelope back from AMQP properties and checks its bounds; returns the reason
+ * when a required part is missing or any part is out of bounds. Optional parts that are
+ * absent get defaults; present ones must be valid.
+ */
 export function fromProperties(properties: IncomingProperties): Envelope | { invalid: string } {
   const headers = properties.headers ?? {};
-  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
-  const messageId = text(properties.messageId);
-  const messageType = text(properties.type);
-  const correlationId = text(properties.correlationId);
-  if (!messageId) return { invalid: 'missing message-id property' };
-  if (!messageType) return { invalid: 'missing type property' };
-  if (!correlationId) return { invalid: 'missing correlation-id property' };
+  const headerBytes = encodedSize(headers);
+  if (headerBytes > ENVELOPE_LIMITS.headerBytes) return { invalid: `headers take about ${headerBytes} bytes, over the ${ENVELOPE_LIMITS.headerBytes}-byte bound` };
+  const fields: Array<[name: string, value: unknown, required: boolean]> = [
+    ['message-id', properties.messageId, true],
+    ['type', properties.type, true],
+    ['correlation-id', properties.correlationId, true],
+    ['app-id', properties.appId, false],
+    ['user-id', properties.userId, false],
+    [HEADER.causationId, headers[HEADER.causationId], false],
+    [HEADER.conversationId, headers[HEADER.conversationId], false],
+    [HEADER.originalUserId, headers[HEADER.originalUserId], false],
+  ];
+  for (const [name, value, required] of fields) {
+    if (value === undefined || value === null) {
+      if (required) return { invalid: `missing ${name}${name.startsWith('x-') ? ' header' : ' property'}` };
+      continue;
+    }
+    if (typeof value !== 'string' || value.length === 0) return { invalid: `${name} is not a non-empty string` };
+    const problem = idProblem(value);
+    if (problem) return { invalid: `${name} is ${problem}` };
+  }
+  const messageType = properties.type as string;
+  if (!MESSAGE_TYPE.test(messageType)) return { invalid: 'type is not a dotted message type such as domain.order.ReserveInventory' };
+  const sentAt = headers[HEADER.sentAt];
+  if (sentAt !== undefined && (typeof sentAt !== 'string' || !ISO_INSTANT.test(sentAt) || Number.isNaN(Date.parse(sentAt)))) {
+    return { invalid: `${HEADER.sentAt} is not an ISO-8601 instant` };
+  }
+  if (typeof properties.contentType !== 'string' || !JSON_CONTENT_TYPE.test(properties.contentType)) {
+    return { invalid: `content-type ${describeValue(properties.contentType)} is not application/json` };
+  }
+  if (properties.contentEncoding !== undefined && properties.contentEncoding !== null && properties.contentEncoding !== 'identity') {
+    return { invalid: `content-encoding ${describeValue(properties.contentEncoding)} is not supported (send the body as plain UTF-8 JSON)` };
+  }
+  const correlationId = properties.correlationId as string;
   return {
-    messageId,
+    messageId: properties.messageId as string,
     messageType,
     correlationId,
-    causationId: text(headers[HEADER.causationId]) ?? null,
-    conversationId: text(headers[HEADER.conversationId]) ?? correlationId,
-    sentAt: text(headers[HEADER.sentAt]) ?? new Date(0).toISOString(),
-    source: text(properties.appId) ?? 'unknown',
+    causationId: (headers[HEADER.causationId] as string | undefined) ?? null,
+    conversationId: (headers[HEADER.conversationId] as string | undefined) ?? correlationId,
+    sentAt: (sentAt as string | undefined) ?? new Date(0).toISOString(),
+    source: properties.appId ?? 'unknown',
   };
+}
+
+/** A short, safe rendering of an untrusted value for an error message. */
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return '(absent)';
+  const text = JSON.stringify(String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}..."` : text;
+}
+
+/** Why a body cannot be decoded (size, UTF-8, JSON), or its JSON value. */
+export function decodeBody(content: Buffer): { json: unknown } | { invalid: string; reason: 'invalid-envelope' | 'contract-violation' } {
+  if (content.length > ENVELOPE_LIMITS.bodyBytes) {
+    return { reason: 'invalid-envelope', invalid: `body of ${content.length} bytes is over the ${ENVELOPE_LIMITS.bodyBytes}-byte bound` };
+  }
+  if (!isUtf8(content)) return { reason: 'invalid-envelope', invalid: 'body is not valid UTF-8' };
+  try {
+    return { json: JSON.parse(content.toString('utf8')) };
+  } catch {
+    return { reason: 'contract-violation', invalid: 'body is not valid JSON' };
+  }
+}
+
+/**
+ * The broker-validated sender of a message: its user-id, or, on a message the receiving
+ * service republished into its own queues, the user-id it carried before.
+ */
+export function senderOf(properties: IncomingProperties, self: string): string | undefined {
+  const userId = typeof properties.userId === 'string' ? properties.userId : undefined;
+  const original = properties.headers?.[HEADER.originalUserId];
+  if (userId === self && typeof original === 'string') return original;
+  return userId;
 }

@@ -1,10 +1,14 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { confirmed } from './confirm';
+import { encodedSize, HEADER } from './envelope';
 
 export type RejectionReason =
   | 'invalid-envelope'
   | 'unknown-message-type'
   | 'contract-violation'
+  | 'unauthorized-sender'
+  | 'correlation-mismatch'
+  | 'reply-mismatch'
   | 'permanent-failure'
   | 'retries-exhausted';
 
@@ -22,8 +26,12 @@ export const ERROR_HEADER = {
   failedBy: 'x-failed-by',
 } as const;
 
-/** Our own delivery counter: RabbitMQ's x-death is per queue and grows; this is one number we control. */
-export const RETRY_HEADER = { attempt: 'x-retry-attempt', lastError: 'x-last-error' } as const;
+/**
+ * Our own delivery counters: RabbitMQ's x-death is per queue and grows; these are numbers
+ * we control. `rotations` counts failures while a breaker was open or half-open, which
+ * do not count as deliveries but are bounded too.
+ */
+export const RETRY_HEADER = { attempt: 'x-retry-attempt', lastError: 'x-last-error', rotations: 'x-breaker-rotations' } as const;
 
 /** Headers RabbitMQ adds when it dead-letters a message; dropped whenever a message is republished. */
 export const BROKER_DEATH_HEADERS = [
@@ -37,6 +45,10 @@ export const BROKER_DEATH_HEADERS = [
 ];
 const MAX_TEXT = 4000;
 const CONFIRM_TIMEOUT_MS = 5000;
+/** A header value of a republished message longer than this is cut, with a marker saying so. */
+const MAX_HEADER_VALUE = 1024;
+/** The header table of a republished message stays under this (amqplib's buffer is 64 KiB). */
+const MAX_HEADER_TABLE = 48 * 1024;
 
 export interface Rejection {
   reason: RejectionReason;
@@ -47,39 +59,107 @@ export interface Rejection {
 
 export interface FailureTarget {
   queue: string;
+  /** The endpoint's direct exchange, bound to its work, retry and error queues by queue name. */
+  exchange: string;
   service: string;
+  /** The receiving service's broker user: republishes carry it as user-id. */
+  user: string;
+  /** The broker-validated sender of the message, if known: kept in x-original-user-id. */
+  sender: string | undefined;
   now: Date;
 }
 
-/** Deliveries this message has had before the current one (0 on its first delivery). */
-export function previousDeliveries(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[RETRY_HEADER.attempt] ?? 0);
-  return Number.isInteger(value) && value >= 0 ? value : 0;
-}
+const counter = (message: ConsumeMessage, header: string) => {
+  const value = Number(message.properties.headers?.[header] ?? 0);
+  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+};
 
-/** Headers kept across redeliveries: where the message first came from and when it first failed. */
-function failureHeaders(message: ConsumeMessage, now: Date): Record<string, unknown> {
-  const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
-  for (const name of BROKER_DEATH_HEADERS) delete headers[name];
-  headers[ERROR_HEADER.originalExchange] ??= message.fields.exchange;
-  headers[ERROR_HEADER.originalRoutingKey] ??= message.fields.routingKey;
-  headers[ERROR_HEADER.firstFailureAt] ??= now.toISOString();
-  headers[ERROR_HEADER.lastFailureAt] = now.toISOString();
+/** Deliveries this message has had before the current one (0 on its first delivery). */
+export const previousDeliveries = (message: ConsumeMessage): number => counter(message, RETRY_HEADER.attempt);
+
+/** Times this message failed while a breaker was open or half-open, before this delivery. */
+export const previousRotations = (message: ConsumeMessage): number => counter(message, RETRY_HEADER.rotations);
+
+/** Headers kept across redeliveries: who sent it, where it first came from and when it first failed. */
+function failureHeaders(message: ConsumeMessage, target: FailureTarget): Record<string, unknown> {
+  const headers = keptHeaders(message, target);
+  headers[ERROR_HEADER.firstFailureAt] ??= target.now.toISOString();
+  headers[ERROR_HEADER.lastFailureAt] = target.now.toISOString();
   return headers;
 }
 
-async function republish(channel: ConfirmChannel, message: ConsumeMessage, queue: string, headers: Record<string, unknown>) {
+function keptHeaders(message: ConsumeMessage, target: FailureTarget): Record<string, unknown> {
+  const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
+  for (const name of BROKER_DEATH_HEADERS) delete headers[name];
+  if (target.sender !== undefined) headers[HEADER.originalUserId] = target.sender;
+  else delete headers[HEADER.originalUserId];
+  headers[ERROR_HEADER.originalExchange] ??= message.fields.exchange;
+  headers[ERROR_HEADER.originalRoutingKey] ??= message.fields.routingKey;
+  return headers;
+}
+
+/** Headers we write ourselves: kept whole when others are cut or dropped. */
+const ERROR_HEADER_NAMES: Record<string, true> = Object.fromEntries(
+  [...Object.values(ERROR_HEADER), ...Object.values(RETRY_HEADER), HEADER.originalUserId].map((name) => [name, true]),
+);
+
+/**
+ * Keeps a republished message's header table encodable whatever it arrived with: a value
+ * over 1 KiB is cut with a marker, and if the table is still too big, the largest headers
+ * not written by us are dropped (each leaving a marker in x-dropped-headers).
+ */
+export function boundHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const bounded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const own = ERROR_HEADER_NAMES[name] === true;
+    const size = encodedSize(value);
+    if (own || size <= MAX_HEADER_VALUE) bounded[name] = value;
+    else if (typeof value === 'string' || Buffer.isBuffer(value)) {
+      const text = Buffer.from(value).subarray(0, MAX_HEADER_VALUE).toString('utf8');
+      bounded[name] = `${text}...[truncated from ${Buffer.byteLength(value)} bytes]`;
+    } else bounded[name] = `[removed: about ${size} bytes]`;
+  }
+  const dropped: string[] = [];
+  let total = encodedSize(bounded);
+  const sizes = Object.keys(bounded)
+    .filter((name) => ERROR_HEADER_NAMES[name] !== true)
+    .map((name) => ({ name, size: Buffer.byteLength(name) + 1 + encodedSize(bounded[name]) }))
+    .sort((a, b) => b.size - a.size);
+  for (const { name, size } of sizes) {
+    if (total <= MAX_HEADER_TABLE) break;
+    delete bounded[name];
+    total -= size;
+    dropped.push(name.slice(0, 64));
+  }
+  if (dropped.length > 0) bounded['x-dropped-headers'] = dropped.join(',').slice(0, MAX_HEADER_VALUE);
+  return bounded;
+}
+
+/** Thrown when a message could not be put back or moved: the caller nacks it instead (never leaves it unacknowledged). */
+export class RepublishFailed extends Error {
+  override name = 'RepublishFailed';
+}
+
+async function republish(channel: ConfirmChannel, message: ConsumeMessage, target: FailureTarget, queue: string, headers: Record<string, unknown>) {
   const { properties } = message;
-  channel.publish('', queue, message.content, {
-    persistent: true,
-    contentType: properties.contentType,
-    messageId: properties.messageId,
-    type: properties.type,
-    correlationId: properties.correlationId,
-    appId: properties.appId,
-    timestamp: properties.timestamp,
-    headers,
-  });
+  try {
+    channel.publish(target.exchange, queue, message.content, {
+      persistent: true,
+      contentType: properties.contentType,
+      contentEncoding: properties.contentEncoding,
+      messageId: properties.messageId,
+      type: properties.type,
+      correlationId: properties.correlationId,
+      appId: properties.appId,
+      userId: target.user,
+      timestamp: properties.timestamp,
+      headers: boundHeaders(headers),
+    });
+  } catch (error) {
+    // amqplib encodes before it writes: nothing was sent, and the channel is still usable.
+    throw new RepublishFailed(`could not republish to ${queue}: ${(error as Error).message}`, { cause: error });
+  }
   await confirmed(channel, CONFIRM_TIMEOUT_MS);
 }
 
@@ -94,22 +174,22 @@ export async function sendToRetryQueue(
   target: FailureTarget,
   error: Error,
 ): Promise<void> {
-  const headers = failureHeaders(message, target.now);
+  const headers = failureHeaders(message, target);
   headers[RETRY_HEADER.attempt] = previousDeliveries(message) + 1;
   headers[RETRY_HEADER.lastError] = error.message.slice(0, MAX_TEXT);
-  await republish(channel, message, retryQueue, headers);
+  await republish(channel, message, target, retryQueue, headers);
 }
 
 /**
- * Puts a message back at the tail of its work queue without counting a delivery:
- * for a failure that was the outage's fault, not the message's. Unlike a requeue,
- * it does not return to the head, so it cannot hold a half-open breaker open forever.
+ * Puts a message back at the tail of its work queue without counting a delivery (a
+ * failure while the breaker is open or half-open may be the outage's fault, not the
+ * message's) but counting a rotation, which is bounded separately. Unlike a requeue, it
+ * does not return to the head, so it cannot hold a half-open breaker open forever.
  */
-export async function sendToBackOfQueue(channel: ConfirmChannel, message: ConsumeMessage, queue: string): Promise<void> {
-  const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
-  headers[ERROR_HEADER.originalExchange] ??= message.fields.exchange;
-  headers[ERROR_HEADER.originalRoutingKey] ??= message.fields.routingKey;
-  await republish(channel, message, queue, headers);
+export async function sendToBackOfQueue(channel: ConfirmChannel, message: ConsumeMessage, target: FailureTarget): Promise<void> {
+  const headers = keptHeaders(message, target);
+  headers[RETRY_HEADER.rotations] = previousRotations(message) + 1;
+  await republish(channel, message, target, target.queue, headers);
 }
 
 /**
@@ -123,7 +203,7 @@ export async function sendToErrorQueue(
   target: FailureTarget,
   rejection: Rejection,
 ): Promise<void> {
-  const headers = failureHeaders(message, target.now);
+  const headers = failureHeaders(message, target);
   delete headers[RETRY_HEADER.lastError];
   Object.assign(headers, {
     [ERROR_HEADER.reason]: rejection.reason,
@@ -134,5 +214,5 @@ export async function sendToErrorQueue(
     [ERROR_HEADER.failedAt]: target.now.toISOString(),
     [ERROR_HEADER.failedBy]: target.service,
   });
-  await republish(channel, message, errorQueue, headers);
+  await republish(channel, message, target, errorQueue, headers);
 }

@@ -1,12 +1,30 @@
+import type { RejectionReason } from './errorQueue';
+
 /** Thrown by a handler to ask for a later retry (the failure is expected to pass). */
 export class TransientError extends Error {
   override name = 'TransientError';
+}
+
+/** Thrown by a handler that refuses a message for a named reason: it goes to the error queue at once with that reason. */
+export class MessageRefused extends Error {
+  override name = 'MessageRefused';
+
+  constructor(
+    readonly reason: RejectionReason,
+    detail: string,
+  ) {
+    super(detail);
+  }
 }
 
 // SQLSTATEs that a retry can outlive: connection loss, serialization and deadlock
 // conflicts, lock timeouts, server shutdown or overload, a database closed to connections.
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57', '58'];
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '55006', '55000']);
+// In a transient class but caused by the statement's values (08P01: a NUL byte in a
+// parameter, say): retrying the same message can only fail the same way. Data exceptions
+// (22) and constraint violations (23) are permanent as every class not listed above.
+const PERMANENT_SQLSTATES = new Set(['08P01']);
 const TRANSIENT_CODES = new Set([
   // Node sockets
   'ECONNREFUSED',
@@ -35,9 +53,11 @@ const TRANSIENT_MESSAGES = [
 export function isTransient(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; depth += 1) {
     if (current instanceof TransientError) return true;
+    if (current instanceof MessageRefused) return false;
     const { code, message } = current as { code?: unknown; message?: unknown };
     if (typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message))) return true;
     if (typeof code === 'string') {
+      if (PERMANENT_SQLSTATES.has(code)) return false;
       if (TRANSIENT_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
       if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
     }

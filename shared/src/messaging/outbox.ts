@@ -25,6 +25,24 @@ export const outbox = pgTable(
   (table) => [index('outbox_seq_idx').on(table.seq)],
 );
 
+/**
+ * Outbox rows the relay could never publish (an envelope outside its bounds, a body too
+ * large, a message the broker refuses), set aside with the reason so the rows behind
+ * them flow. Counted in `outbox_dead_letters`, shown on /health as degraded, alerted on.
+ */
+export const outboxDeadLetters = pgTable('outbox_dead_letters', {
+  id: uuid('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  aggregatetype: text('aggregatetype').notNull(),
+  aggregateid: text('aggregateid').notNull(),
+  type: text('type').notNull(),
+  payload: jsonb('payload').notNull(),
+  headers: jsonb('headers').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  reason: text('reason').notNull(),
+  failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
 export interface OutgoingMessage<C extends Contract = Contract> {
   contract: C;
   body: BodyOf<C>;

@@ -1,6 +1,6 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
-import { transaction } from '../db/transaction';
+import { jsonLiteral, literal, transaction } from '../db/transaction';
 import { NotificationListener } from '../db/notifications';
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
 import { confirmed } from './confirm';
-import { toPublishOptions, type Envelope } from './envelope';
+import { ENVELOPE_LIMITS, fromProperties, toPublishOptions, type Envelope } from './envelope';
 import type { Topology } from './topology';
 
 export const OUTBOX_CHANNEL = 'outbox';
@@ -34,16 +34,53 @@ export interface RelayOptions {
   metrics?: Metrics;
   /** Fault injection for tests: runs after the broker confirmed a batch, before its rows are deleted. */
   afterPublish?: (messageIds: string[]) => void | Promise<void>;
+  /** Clock for the set-aside rows' failed_at (defaults to the system clock). */
+  now?: () => Date;
 }
 
 interface OutboxRow {
   id: string;
   /** bigint, as text */
   seq: string;
+  aggregatetype: string;
+  aggregateid: string;
   type: string;
   payload: unknown;
   headers: Envelope;
+  created_at: Date;
 }
+
+/** Why a row can never be published; `label` is bounded, for metrics. */
+export interface SetAside {
+  row: OutboxRow;
+  label: 'invalid_envelope' | 'too_large' | 'unencodable' | 'refused_by_broker';
+  reason: string;
+}
+
+/**
+ * Why a row can never be published, checked before it is: its envelope must pass the
+ * same bounds every consumer applies, and its body must fit them.
+ */
+function unpublishable(row: OutboxRow, options: { contentType?: string; headers?: unknown }): SetAside | undefined {
+  const checked = fromProperties(options as Parameters<typeof fromProperties>[0]);
+  if ('invalid' in checked) return { row, label: 'invalid_envelope', reason: `invalid envelope: ${checked.invalid}` };
+  if (checked.messageType !== row.type) return { row, label: 'invalid_envelope', reason: `invalid envelope: type ${row.type} but headers say ${checked.messageType}` };
+  return undefined;
+}
+
+/** The statement that keeps set-aside rows, with their reason, for the transaction's COMMIT. */
+function setAsideStatement(rows: SetAside[], now: Date): string {
+  if (rows.length === 0) return '';
+  const values = rows.map(
+    ({ row, reason }) =>
+      `(${literal(row.id)}::uuid, ${literal(Number(row.seq))}, ${literal(row.aggregatetype)}, ${literal(row.aggregateid)}, ${literal(row.type)}, ${jsonLiteral(row.payload)}, ${jsonLiteral(row.headers)}, ${literal(row.created_at)}, ${literal(reason.slice(0, 2000))}, ${literal(now)})`,
+  );
+  return `insert into outbox_dead_letters (id, seq, aggregatetype, aggregateid, type, payload, headers, created_at, reason, failed_at) values ${values.join(', ')}
+    on conflict (id) do update set reason = excluded.reason, failed_at = excluded.failed_at`;
+}
+
+/** A channel closed by the broker because of what was published on it (403 refused, 406 precondition, 404 no exchange), not by a lost connection. */
+const SOFT_CHANNEL_ERRORS = new Set([403, 404, 406]);
 
 /**
  * Publishes committed outbox rows. Each batch is chosen with FOR UPDATE SKIP LOCKED
@@ -51,6 +88,12 @@ interface OutboxRow {
  * on a confirm channel, and the delete committed only after the broker confirmed it. A
  * crash anywhere before the commit leaves the rows to be published again: at-least-once,
  * with consumers' inboxes removing the duplicates.
+ *
+ * A row that can never be published (its envelope out of bounds, a message amqplib cannot
+ * encode, one the broker refuses) is moved to outbox_dead_letters with its reason in the
+ * same transaction, so the rows behind it flow. When the broker closes the channel over
+ * one message, the batch's unconfirmed rows are published one at a time to find it, so
+ * the rows ahead of it are not published again and again.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -63,6 +106,8 @@ export class OutboxRelay {
   /** Loops waiting for a NOTIFY, first come first woken: one NOTIFY wakes one loop. */
   private readonly idle: Array<() => void> = [];
   private listener: NotificationListener | undefined;
+  /** Why the broker closed a channel, if it did (see closedOverAMessage). */
+  private readonly channelErrors = new WeakMap<ConfirmChannel, Error & { code: number }>();
   /** Opens when publishing keeps failing (broker unreachable): the relay then waits instead of spinning. */
   private readonly breaker: Breaker;
 
@@ -106,18 +151,22 @@ export class OutboxRelay {
     // again and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
     const take = `set local synchronous_commit = off;
       delete from outbox where id in (select id from outbox order by seq limit ${this.batchSize} for update skip locked)
-      returning id, seq, type, payload, headers`;
+      returning id, seq, aggregatetype, aggregateid, type, payload, headers, created_at`;
     try {
-      const published = await transaction(this.options.pool, take, async (opened) => {
+      const { published, setAside } = await transaction(this.options.pool, take, async (opened) => {
         const rows = (opened[1]?.rows ?? []) as OutboxRow[];
         rows.sort((a, b) => Number(a.seq) - Number(b.seq));
-        if (rows.length > 0) {
-          await this.breaker.run(() => this.publish(worker, rows));
-          await this.options.afterPublish?.(rows.map((row) => row.id));
-        }
-        return { value: rows.length };
+        if (rows.length === 0) return { value: { published: 0, setAside: [] as SetAside[] } };
+        const aside = await this.breaker.run(() => this.publish(worker, rows));
+        await this.options.afterPublish?.(rows.map((row) => row.id));
+        const now = (this.options.now ?? (() => new Date()))();
+        return { value: { published: rows.length - aside.length, setAside: aside }, closing: setAsideStatement(aside, now) };
       });
       this.options.metrics?.outboxPublished.inc(published);
+      for (const { row, label, reason } of setAside) {
+        this.options.metrics?.outboxDeadLettered.inc({ reason: label });
+        this.options.logger.error({ outboxId: row.id, messageType: row.type, reason }, 'outbox row can never be published; set aside in outbox_dead_letters');
+      }
       return published;
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
@@ -177,14 +226,68 @@ export class OutboxRelay {
     while (this.running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
   }
 
-  private async publish(worker: number, rows: OutboxRow[]): Promise<void> {
+  /** Publishes the rows and waits for their confirms; returns the rows that can never be published. */
+  private async publish(worker: number, rows: OutboxRow[]): Promise<SetAside[]> {
+    const setAside: SetAside[] = [];
+    const sent: OutboxRow[] = [];
+    const confirmedIds = new Set<string>();
     const channel = await this.confirmChannel(worker);
-    for (const row of rows) {
-      const body = Buffer.from(JSON.stringify(row.payload));
-      const accepted = channel.publish(this.options.topology.exchange, row.type, body, toPublishOptions(row.headers));
-      if (!accepted) await drained(channel);
+    try {
+      for (const row of rows) {
+        const outcome = this.send(channel, row, (error) => error || confirmedIds.add(row.id));
+        if (outcome === 'sent' || outcome === 'full') sent.push(row);
+        else setAside.push(outcome);
+        if (outcome === 'full') await drained(channel);
+      }
+      await this.awaitConfirms(worker, channel);
+      return setAside;
+    } catch (error) {
+      if (!this.closedOverAMessage(channel)) throw error;
     }
-    await this.awaitConfirms(worker, channel);
+    const unsent = rows.filter((row) => !sent.includes(row) && !setAside.some((aside) => aside.row === row));
+    sent.push(...unsent);
+    // The broker closed the channel over one of the messages: find it by publishing the
+    // unconfirmed rows one at a time, each on a channel of its own if it comes to that.
+    for (const row of sent.filter((each) => !confirmedIds.has(each.id))) {
+      const single = await this.confirmChannel(worker);
+      const outcome = this.send(single, row, () => undefined);
+      if (outcome !== 'sent' && outcome !== 'full') {
+        setAside.push(outcome);
+        continue;
+      }
+      try {
+        await this.awaitConfirms(worker, single);
+      } catch (error) {
+        const refusal = this.closedOverAMessage(single);
+        if (!refusal) throw error;
+        setAside.push({ row, label: 'refused_by_broker', reason: `refused by the broker: ${refusal.message}` });
+      }
+    }
+    return setAside;
+  }
+
+  /** Publishes one row, or says why it can never be published. */
+  private send(channel: ConfirmChannel, row: OutboxRow, confirm: (error: unknown) => unknown): 'sent' | 'full' | SetAside {
+    const options = toPublishOptions(row.headers ?? ({} as Envelope), this.options.amqp.user);
+    const invalid = unpublishable(row, options);
+    if (invalid) return invalid;
+    const body = Buffer.from(JSON.stringify(row.payload) ?? 'null');
+    if (body.length > ENVELOPE_LIMITS.bodyBytes) {
+      return { row, label: 'too_large', reason: `body of ${body.length} bytes is over the ${ENVELOPE_LIMITS.bodyBytes}-byte bound` };
+    }
+    try {
+      return channel.publish(this.options.topology.exchange, row.type, body, options, confirm) ? 'sent' : 'full';
+    } catch (error) {
+      if ((error as Error).name === 'IllegalOperationError') throw error; // the channel is closed or closing
+      // amqplib encodes a message before writing any of it: the channel is still usable.
+      return { row, label: 'unencodable', reason: `cannot be encoded: ${(error as Error).message}` };
+    }
+  }
+
+  /** The broker's error if it closed the channel over something published on it, while the connection stays up. */
+  private closedOverAMessage(channel: ConfirmChannel): (Error & { code: number }) | undefined {
+    const error = this.channelErrors.get(channel);
+    return error && SOFT_CHANNEL_ERRORS.has(error.code) && this.options.amqp.isConnected ? error : undefined;
   }
 
   private async awaitConfirms(worker: number, channel: ConfirmChannel): Promise<void> {
@@ -204,7 +307,10 @@ export class OutboxRelay {
     const open = this.channels[worker];
     if (open) return open;
     const channel = await this.options.amqp.current().createConfirmChannel();
-    channel.on('error', (error: Error) => this.options.logger.warn({ err: error, worker }, 'relay channel error'));
+    channel.on('error', (error: Error & { code?: unknown }) => {
+      this.options.logger.warn({ err: error, worker }, 'relay channel error');
+      if (typeof error.code === 'number') this.channelErrors.set(channel, error as Error & { code: number });
+    });
     channel.on('close', () => {
       if (this.channels[worker] === channel) this.channels[worker] = undefined;
     });

@@ -1,3 +1,3 @@
 // The kernel's own tables, migrated by shared/drizzle (see db/migrate.ts).
 export { inbox } from './inbox';
-export { outbox } from './outbox';
+export { outbox, outboxDeadLetters } from './outbox';

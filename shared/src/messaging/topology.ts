@@ -14,7 +14,17 @@ export interface Topology {
   queue(endpoint: string): string;
   errorQueue(endpoint: string): string;
   retryQueue(endpoint: string, delayMs: number): string;
+  /**
+   * The endpoint's own direct exchange, bound to each of its queues by the queue's name:
+   * how the endpoint (and the DLQ tool, as the endpoint's user) puts a message back into
+   * its own queues without the right to publish on the default exchange, which reaches
+   * every queue.
+   */
+  directExchange(endpoint: string): string;
 }
+
+/** The direct exchange of the endpoint whose work queue is `queue` (see Topology.directExchange). */
+export const directExchangeOf = (workQueue: string) => `${workQueue}.direct`;
 
 export function topology(namespace: string): Topology {
   return {
@@ -23,6 +33,7 @@ export function topology(namespace: string): Topology {
     queue: (endpoint) => `${namespace}.${endpoint}`,
     errorQueue: (endpoint) => `${namespace}.${endpoint}.error`,
     retryQueue: (endpoint, delayMs) => `${namespace}.${endpoint}.retry.${delayMs}ms`,
+    directExchange: (endpoint) => directExchangeOf(`${namespace}.${endpoint}`),
   };
 }
 
@@ -33,9 +44,12 @@ export async function declareExchange(channel: Channel, topo: Topology): Promise
 /**
  * Declares an endpoint's queues and binds exactly the message types its handlers take. Idempotent.
  *
+ * A message the endpoint rejects without requeueing (because it could not even be moved
+ * to the error queue) is dead-lettered there by the broker: nothing is dropped.
+ *
  * Each retry queue holds messages for one fixed time (a queue-level TTL, so no message
- * waits behind a longer one at the head), then dead-letters them through the default
- * exchange straight back to the work queue, so no other endpoint sees a retry. Retry
+ * waits behind a longer one at the head), then dead-letters them through the endpoint's
+ * direct exchange straight back to the work queue, so no other endpoint sees a retry. Retry
  * queues are quorum queues with at-least-once dead-lettering: a broker crash while a
  * message moves back does not lose it (classic queues dead-letter at most once).
  */
@@ -49,21 +63,29 @@ export async function declareEndpoint(
   await declareExchange(channel, topo);
   const queueArgs = { 'x-queue-type': options.queueType ?? 'classic' };
   const queue = topo.queue(endpoint);
-  await channel.assertQueue(queue, { durable: true, arguments: queueArgs });
-  await channel.assertQueue(topo.errorQueue(endpoint), { durable: true, arguments: queueArgs });
+  const errorQueue = topo.errorQueue(endpoint);
+  const direct = topo.directExchange(endpoint);
+  await channel.assertExchange(direct, 'direct', { durable: true });
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: { ...queueArgs, 'x-dead-letter-exchange': direct, 'x-dead-letter-routing-key': errorQueue },
+  });
+  await channel.assertQueue(errorQueue, { durable: true, arguments: queueArgs });
   for (const delayMs of options.retryDelaysMs ?? []) {
     await channel.assertQueue(topo.retryQueue(endpoint, delayMs), {
       durable: true,
       arguments: {
         'x-queue-type': 'quorum',
         'x-message-ttl': delayMs,
-        'x-dead-letter-exchange': '',
+        'x-dead-letter-exchange': direct,
         'x-dead-letter-routing-key': queue,
         'x-dead-letter-strategy': 'at-least-once',
         'x-overflow': 'reject-publish',
       },
     });
   }
+  const retryQueues = (options.retryDelaysMs ?? []).map((delayMs) => topo.retryQueue(endpoint, delayMs));
+  for (const name of [queue, errorQueue, ...retryQueues]) await channel.bindQueue(name, direct, name);
   for (const messageType of messageTypes) {
     await channel.bindQueue(queue, topo.exchange, messageType);
   }

@@ -9,10 +9,10 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { redactUrl } from '@saga/shared';
+import { DEFAULT_AMQP_URL, redactUrl, serviceAmqpUrl, SERVICE_NAMES } from '@saga/shared';
 import { audit } from './audit';
 import { age } from './deadMessage';
-import { ErrorQueues, type Filter } from './errorQueues';
+import { ErrorQueues, type Filter, type QueueDepth } from './errorQueues';
 
 export interface Io {
   out(line: string): void;
@@ -22,7 +22,15 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-const SERVICES = ['order', 'inventory', 'billing'];
+/** The service whose error queue this is (`saga.billing.error` -> billing): the tool connects as its broker user. */
+function serviceOf(queue: string): string {
+  const match = /^.+\.([^.]+)\.error$/.exec(queue);
+  const service = match?.[1];
+  if (!service || !(SERVICE_NAMES as string[]).includes(service)) {
+    throw new Error(`${queue} is not an error queue (<namespace>.<${SERVICE_NAMES.join('|')}>.error)`);
+  }
+  return service;
+}
 
 function parseRate(value: string): number {
   const rate = Number(value.replace(/\/s$/, ''));
@@ -43,14 +51,15 @@ function table(rows: string[][]): string[] {
 
 /** Runs one command; returns the process exit code (0 ok, 1 partial failure or error, 2 usage). */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  const url = io.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   let code = 0;
-  const withQueues = async (work: (queues: ErrorQueues) => Promise<void>) => {
+  /** Runs `work` connected as the broker user of the service that owns `queue`. */
+  const withQueues = async (queue: string, work: (queues: ErrorQueues) => Promise<void>) => {
+    const url = serviceAmqpUrl(io.env.AMQP_URL || DEFAULT_AMQP_URL, serviceOf(queue), io.env, SERVICE_NAMES);
     let queues: ErrorQueues;
     try {
       queues = await ErrorQueues.connect(url);
     } catch (error) {
-      throw new Error(`Cannot reach RabbitMQ at ${redactUrl(url)} (${(error as Error).message}); set AMQP_URL`);
+      throw new Error(`Cannot reach RabbitMQ at ${redactUrl(url)} (${(error as Error).message}); set AMQP_URL (and the services' passwords, see the README)`);
     }
     try {
       await work(queues);
@@ -68,20 +77,22 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .command('list')
     .description('error queues and how many messages each holds')
     .option('--namespace <ns>', 'messaging namespace', io.env.MESSAGING_NAMESPACE ?? 'saga')
-    .action((options: { namespace: string }) =>
-      withQueues(async (queues) => {
-        const depths = await queues.depths(SERVICES.map((s) => `${options.namespace}.${s}.error`));
-        const rows = [['QUEUE', 'MESSAGES'], ...depths.map((d) => [d.queue, d.messages === undefined ? 'missing' : String(d.messages)])];
-        table(rows).forEach((line) => io.out(line));
-      }),
-    );
+    .action(async (options: { namespace: string }) => {
+      const depths: QueueDepth[] = [];
+      for (const service of SERVICE_NAMES) {
+        const queue = `${options.namespace}.${service}.error`;
+        await withQueues(queue, async (queues) => void depths.push(...(await queues.depths([queue]))));
+      }
+      const rows = [['QUEUE', 'MESSAGES'], ...depths.map((d) => [d.queue, d.messages === undefined ? 'missing' : String(d.messages)])];
+      table(rows).forEach((line) => io.out(line));
+    });
 
   program
     .command('show <queue>')
     .description('the messages in an error queue, without removing them')
     .option('--limit <n>', 'at most this many', parseLimit, 20)
     .action((queue: string, options: { limit: number }) =>
-      withQueues(async (queues) => {
+      withQueues(queue, async (queues) => {
         const messages = await queues.browse(queue, options.limit);
         const now = new Date();
         const rows = [
@@ -110,7 +121,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--dry-run', 'say what would be replayed, change nothing')
     .option('--rate <n/s>', 'at most this many per second', parseRate)
     .action((queue: string, options: { id?: string; type?: string; all?: boolean; dryRun?: boolean; rate?: number }) =>
-      withQueues(async (queues) => {
+      withQueues(queue, async (queues) => {
         const chosen = [options.id, options.type, options.all].filter((o) => o !== undefined).length;
         if (chosen !== 1) {
           io.err('replay needs exactly one of --id, --type or --all');
@@ -153,7 +164,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('delete every message in an error queue')
     .option('--yes', 'really delete them')
     .action((queue: string, options: { yes?: boolean }) =>
-      withQueues(async (queues) => {
+      withQueues(queue, async (queues) => {
         if (!options.yes) {
           io.err(`purge deletes every message in ${queue}; run it again with --yes (export them first with: export ${queue} --file F)`);
           code = 2;
@@ -170,7 +181,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('write every message (body, properties, failure details) as JSON lines; removes nothing')
     .requiredOption('--file <path>', 'where to write')
     .action((queue: string, options: { file: string }) =>
-      withQueues(async (queues) => {
+      withQueues(queue, async (queues) => {
         io.out(`exported ${await queues.export(queue, options.file)} message(s) from ${queue} to ${options.file}`);
       }),
     );

@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { BROKER_DEATH_HEADERS, ERROR_HEADER, RETRY_HEADER } from '@saga/shared';
+import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, RETRY_HEADER } from '@saga/shared';
 
 /** What an operator needs to know about a message in an error queue. */
 export interface DeadMessage {
@@ -11,16 +11,21 @@ export interface DeadMessage {
   attempts: number;
   failedAt: string | undefined;
   failedBy: string | undefined;
-  /** Where a replay sends it: the exchange and routing key it first came through. */
+  /** Where a replay sends it: the work queue beside the error queue, through the endpoint's direct exchange. */
   target: { exchange: string; routingKey: string };
+  /** The broker-validated user that first sent it (a replay keeps it in x-original-user-id). */
+  sender: string | undefined;
 }
+
+/** The work queue an error queue belongs to: `saga.billing.error` -> `saga.billing`. */
+export const workQueueOf = (errorQueue: string) => errorQueue.replace(/\.error$/, '');
 
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined ? '' : String(value));
 
-export function describe(message: GetMessage): DeadMessage {
+export function describe(message: GetMessage, errorQueue: string): DeadMessage {
   const headers = message.properties.headers ?? {};
-  const exchange = text(headers[ERROR_HEADER.originalExchange]);
-  const routingKey = text(headers[ERROR_HEADER.originalRoutingKey]);
+  const workQueue = workQueueOf(errorQueue);
+  const original = headers[HEADER.originalUserId];
   return {
     messageId: text(message.properties.messageId),
     type: text(message.properties.type),
@@ -30,17 +35,20 @@ export function describe(message: GetMessage): DeadMessage {
     attempts: Number(headers[ERROR_HEADER.attempts] ?? 0),
     failedAt: headers[ERROR_HEADER.failedAt] === undefined ? undefined : text(headers[ERROR_HEADER.failedAt]),
     failedBy: headers[ERROR_HEADER.failedBy] === undefined ? undefined : text(headers[ERROR_HEADER.failedBy]),
-    // Published straight to a queue (no exchange): replay to that queue through the default exchange.
-    target: exchange ? { exchange, routingKey } : { exchange: '', routingKey: text(headers[ERROR_HEADER.originalQueue]) || routingKey },
+    target: { exchange: directExchangeOf(workQueue), routingKey: workQueue },
+    // Moved by the service: it kept the sender in a header. Dead-lettered by the broker: the user-id is still the sender's.
+    sender: typeof original === 'string' ? original : typeof message.properties.userId === 'string' ? message.properties.userId : undefined,
   };
 }
 
 const FAILURE_HEADERS = [...Object.values(ERROR_HEADER), ...Object.values(RETRY_HEADER), ...BROKER_DEATH_HEADERS];
 
 /** The message's own headers without any failure or retry bookkeeping: a replay starts afresh. */
-export function freshHeaders(message: GetMessage, replayedAt: Date, from: string): Record<string, unknown> {
+export function freshHeaders(message: GetMessage, replayedAt: Date, from: string, sender: string | undefined): Record<string, unknown> {
   const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
   for (const name of FAILURE_HEADERS) delete headers[name];
+  if (sender === undefined) delete headers[HEADER.originalUserId];
+  else headers[HEADER.originalUserId] = sender;
   headers['x-replayed-at'] = replayedAt.toISOString();
   headers['x-replayed-from'] = from;
   return headers;

@@ -27,12 +27,16 @@ const matches = (filter: Filter, message: DeadMessage) =>
  * consumer's inbox absorbs).
  */
 export class ErrorQueues {
-  private constructor(private readonly connection: ChannelModel) {}
+  private constructor(
+    private readonly connection: ChannelModel,
+    /** The broker user connected as: the endpoint's own, the only one that may put messages back in its queues. */
+    private readonly user: string,
+  ) {}
 
   static async connect(url: string): Promise<ErrorQueues> {
     const connection = await connect(url, { noDelay: true, clientProperties: { connection_name: 'saga-dlq' } });
     connection.on('error', () => undefined); // surfaced through the failing call instead
-    return new ErrorQueues(connection);
+    return new ErrorQueues(connection, decodeURIComponent(new URL(url).username) || 'guest');
   }
 
   /** A channel whose errors (a missing queue closes it) reject the call that caused them, not the process. */
@@ -67,7 +71,7 @@ export class ErrorQueues {
       while (seen.length < Math.min(limit, messageCount)) {
         const message = await channel.get(queue, { noAck: false });
         if (!message) break;
-        seen.push({ message, dead: describe(message) });
+        seen.push({ message, dead: describe(message, queue) });
       }
       return seen;
     } finally {
@@ -125,7 +129,7 @@ export class ErrorQueues {
       for (let i = 0; i < messageCount; i += 1) {
         const message = await reader.get(queue, { noAck: false });
         if (!message) break;
-        const dead = describe(message);
+        const dead = describe(message, queue);
         if (matches(filter, dead)) taken.push({ message, dead });
       }
       result.matched = taken.map((t) => t.dead);
@@ -135,7 +139,8 @@ export class ErrorQueues {
         try {
           publisher.publish(dead.target.exchange, dead.target.routingKey, message.content, {
             ...message.properties,
-            headers: freshHeaders(message, now(), queue),
+            userId: this.user,
+            headers: freshHeaders(message, now(), queue, dead.sender),
           });
           await confirmed(publisher, 5000);
           reader.ack(message);

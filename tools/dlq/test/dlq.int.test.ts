@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { ERROR_HEADER, RETRY_HEADER, topology } from '@saga/shared';
-import { deleteNamespace, eventually, TEST_AMQP_URL, uniqueName } from '@saga/shared/testing';
+import type { Channel, ChannelModel } from 'amqplib';
+import { declareEndpoint, ERROR_HEADER, HEADER, RETRY_HEADER, topology } from '@saga/shared';
+import { eventually, TestBroker, uniqueName } from '@saga/shared/testing';
 import { runCli } from '../src/cli';
 
 const namespace = uniqueName('dlq').replaceAll('_', '-');
@@ -14,21 +14,22 @@ const topo = topology(namespace);
 const errorQueue = topo.errorQueue('billing');
 /** Stands in for the billing work queue: where replayed messages must arrive. */
 const workQueue = topo.queue('billing');
+let broker: TestBroker;
 let connection: ChannelModel;
 let channel: Channel;
 
+// The billing endpoint's queues in a vhost of the test's own, seen as the billing user
+// (whose error queue the tool works on, connected as billing too).
 beforeAll(async () => {
-  connection = await connect(TEST_AMQP_URL);
+  broker = await TestBroker.provision(namespace);
+  connection = await broker.connectAs('billing');
   channel = await connection.createChannel();
-  await channel.assertExchange(topo.exchange, 'topic', { durable: true });
-  await channel.assertQueue(errorQueue, { durable: true });
-  await channel.assertQueue(workQueue, { durable: true });
-  await channel.bindQueue(workQueue, topo.exchange, 'domain.order.*');
+  await declareEndpoint(channel, topo, 'billing', ['domain.order.ProcessPayment']);
 });
 afterAll(async () => {
   await rm(auditLog, { force: true });
   await connection.close();
-  await deleteNamespace(namespace, [errorQueue, workQueue]);
+  await broker.delete();
 });
 beforeEach(async () => {
   await channel.purgeQueue(errorQueue);
@@ -38,14 +39,16 @@ beforeEach(async () => {
 /** Puts a message in the error queue as the consumer would after its last attempt. */
 function deadLetter(type: string, body: unknown = { orderId: randomUUID() }): string {
   const messageId = randomUUID();
-  channel.sendToQueue(errorQueue, Buffer.from(JSON.stringify(body)), {
+  channel.publish(topo.directExchange('billing'), errorQueue, Buffer.from(JSON.stringify(body)), {
     persistent: true,
     messageId,
     type,
     correlationId: randomUUID(),
     contentType: 'application/json',
+    userId: 'billing',
     headers: {
       'x-causation-id': randomUUID(),
+      [HEADER.originalUserId]: 'order',
       [ERROR_HEADER.reason]: 'retries-exhausted',
       [ERROR_HEADER.message]: 'connect ECONNREFUSED 127.0.0.1:5432',
       [ERROR_HEADER.originalExchange]: topo.exchange,
@@ -67,7 +70,7 @@ async function cli(...argv: string[]) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     interactive: false,
-    env: { AMQP_URL: TEST_AMQP_URL, MESSAGING_NAMESPACE: namespace, DLQ_AUDIT_LOG: auditLog, USER: 'ops-tester' },
+    env: { AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace, DLQ_AUDIT_LOG: auditLog, USER: 'ops-tester' },
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -131,8 +134,10 @@ describe('saga-dlq', () => {
     await settle(workQueue, 1);
     const [replayed] = await drain(workQueue);
     expect(replayed!.properties.messageId).toBe(payment);
-    expect(replayed!.fields.routingKey).toBe('domain.order.ProcessPayment');
+    expect(replayed!.fields.routingKey).toBe(workQueue);
+    expect(replayed!.properties.userId).toBe('billing');
     const headers = replayed!.properties.headers!;
+    expect(headers[HEADER.originalUserId]).toBe('order');
     expect(headers[RETRY_HEADER.attempt]).toBeUndefined();
     expect(headers[ERROR_HEADER.reason]).toBeUndefined();
     expect(headers[ERROR_HEADER.attempts]).toBeUndefined();
@@ -179,7 +184,7 @@ describe('saga-dlq', () => {
     await settle(errorQueue, 12);
     const bin = path.resolve(__dirname, '..', 'bin', 'saga-dlq.js');
     const child = spawn(process.execPath, [bin, 'replay', errorQueue, '--all', '--rate', '4/s'], {
-      env: { ...process.env, AMQP_URL: TEST_AMQP_URL },
+      env: { ...process.env, AMQP_URL: broker.url },
       stdio: 'ignore',
     });
     await eventually(async () => (await depth(workQueue)) >= 2, { what: 'the replay to be under way' });

@@ -1,0 +1,13 @@
+/**
+ * `npm run broker:provision`: what `npm start` does first, alone: the saga's vhost, one
+ * broker user per service with least privilege, and nobody else on the vhost. Idempotent.
+ */
+import { provisionServiceUsers, SERVICE_NAMES } from '@saga/shared';
+
+provisionServiceUsers(process.env).then(
+  ({ vhost, namespace }) => process.stdout.write(`vhost ${vhost}: users ${SERVICE_NAMES.join(', ')} provisioned for namespace ${namespace}\n`),
+  (error: Error) => {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where `npm start` keeps the passwords it gave the services' broker users: a file
+ * outside git (mode 0600) at the repository's root, made on first use and reused after.
+ */
+export const DEFAULT_CREDENTIALS_FILE = path.resolve(__dirname, '..', '..', '..', '.saga', 'broker-credentials.json');
+
+export type BrokerPasswords = Record<string, string>;
+
+const newPassword = () => randomBytes(24).toString('base64url');
+
+function read(file: string): BrokerPasswords | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as BrokerPasswords) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The password of each user in `users`, from the credentials file; users it lacks get a
+ * new random password, written back. Safe when processes race to create the file: the
+ * first one's passwords win and the others read them.
+ */
+export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENTIALS_FILE): BrokerPasswords {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const existing = read(file);
+    if (existing && users.every((user) => typeof existing[user] === 'string' && existing[user])) return existing;
+    const passwords: BrokerPasswords = { ...existing };
+    for (const user of users) if (!passwords[user]) passwords[user] = newPassword();
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+    try {
+      if (existing) renameSync(temporary, file);
+      else linkSync(temporary, file); // fails if another process created it meanwhile: read theirs
+      if (!existing) unlinkSync(temporary);
+      return passwords;
+    } catch {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  throw new Error(`Cannot create the broker credentials file ${file}`);
+}
+
+/**
+ * The URL a service connects to the broker with. A URL that names a user is taken as it
+ * is (a deployment gives each service its own); otherwise the service connects as the
+ * user named after it, with `<SERVICE>_AMQP_PASSWORD` or the credentials file's password.
+ */
+export function serviceAmqpUrl(baseUrl: string, service: string, env: NodeJS.ProcessEnv = process.env, users: readonly string[] = [service]): string {
+  const url = new URL(baseUrl);
+  if (url.username) return baseUrl;
+  const password = env[`${service.toUpperCase()}_AMQP_PASSWORD`] ?? brokerPasswords(users, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE)[service]!;
+  url.username = encodeURIComponent(service);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+/** The virtual host named by an AMQP URL's path ("/" when it names none). */
+export function vhostOf(amqpUrl: string): string {
+  const pathname = new URL(amqpUrl).pathname;
+  return pathname.length > 1 ? decodeURIComponent(pathname.slice(1)) : '/';
+}

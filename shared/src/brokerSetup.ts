@@ -1,0 +1,27 @@
+import { BrokerAdmin, serviceGrant } from './broker/provision';
+import { brokerPasswords, DEFAULT_CREDENTIALS_FILE, vhostOf } from './broker/credentials';
+import { DEFAULT_AMQP_URL, SERVICE_NAMES } from './serviceConfig';
+
+export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
+
+/**
+ * Provisions, idempotently, what the services need on the broker: the vhost of AMQP_URL,
+ * one user per service (passwords from the credentials file, made on first use) and their
+ * least-privilege permissions for MESSAGING_NAMESPACE. Uses RABBITMQ_ADMIN_URL's credentials.
+ */
+export async function provisionServiceUsers(env: NodeJS.ProcessEnv = process.env): Promise<{ vhost: string; namespace: string }> {
+  const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
+  const namespace = env.MESSAGING_NAMESPACE || 'saga';
+  const passwords = brokerPasswords(SERVICE_NAMES, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE);
+  for (const service of SERVICE_NAMES) {
+    const own = env[`${service.toUpperCase()}_AMQP_PASSWORD`];
+    if (own) passwords[service] = own;
+  }
+  await new BrokerAdmin(env.RABBITMQ_ADMIN_URL || DEFAULT_ADMIN_URL).provision({
+    vhost,
+    namespace,
+    grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service)),
+    passwords,
+  });
+  return { vhost, namespace };
+}
