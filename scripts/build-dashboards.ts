@@ -66,6 +66,7 @@ const dashboards: Record<string, { title: string; description: string; panels: P
       { title: 'Inbox duplicates skipped', unit: 'reqps', exprs: [[`sum by (consumer) (rate(inbox_duplicates_total${RATE}))`, '{{consumer}}']] },
       { title: 'Outbox pending rows', exprs: [['sum by (service) (outbox_pending_messages)', '{{service}}']] },
       { title: 'Oldest pending outbox row', unit: 's', exprs: [['max by (service) (outbox_oldest_pending_age_seconds)', '{{service}}']] },
+      { title: 'Outbox rows set aside (never publishable)', exprs: [['sum by (service) (outbox_dead_letters)', '{{service}}']] },
       { title: 'Outbox published and failed', unit: 'reqps', exprs: [
         [`sum by (service) (rate(outbox_published_total${RATE}))`, '{{service}} published'],
         [`sum by (service, reason) (rate(outbox_publish_failures_total${RATE}))`, '{{service}} failed: {{reason}}'],

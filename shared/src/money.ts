@@ -6,6 +6,9 @@ export type Cents = bigint;
 
 const DECIMAL = /^(0|[1-9]\d{0,15})(\.\d{1,2})?$/;
 
+/** The largest amount a NUMERIC(18,2) column holds: 9999999999999999.99. */
+export const MAX_CENTS: Cents = 10n ** 18n - 1n;
+
 export function isMoneyString(value: string): boolean {
   return DECIMAL.test(value);
 }

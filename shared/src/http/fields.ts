@@ -13,4 +13,15 @@ export const moneyInput = z
     return text;
   });
 
+/**
+ * Text PostgreSQL can store: no NUL character (text columns refuse it) and no unpaired
+ * UTF-16 surrogate (it has no UTF-8 form). A request with either is a 400 naming the field.
+ */
+export function storableText(schema: z.ZodString = z.string()) {
+  return schema
+    .refine((value) => !value.includes('\u0000'), 'must not contain a NUL character')
+    .refine((value) => !UNPAIRED_SURROGATE.test(value), 'must not contain an unpaired UTF-16 surrogate');
+}
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const idParams = z.object({ id: z.uuid({ error: 'must be a uuid' }) });

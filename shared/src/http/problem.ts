@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logging';
@@ -61,6 +62,22 @@ export const notFoundRoute: RequestHandler = (req, res) => {
   sendProblem(res, 404, 'Not Found', `No route for ${req.method} ${req.path}`);
 };
 
+const titleOf = (status: number) => STATUS_CODES[status] ?? 'Bad Request';
+
+/**
+ * The database's message when it refused a value of the request (data exceptions, class
+ * 22; a NUL byte, 08P01): a backstop behind the routes' own bounds, so that no value
+ * can cause a 500. Walks the cause chain, since drizzle wraps driver errors.
+ */
+function valueRefusedByDatabase(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (code.startsWith('22') || code === '08P01')) return typeof message === 'string' ? message : code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** The one error middleware, registered last. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -77,8 +94,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         { field: '(body)', message: bodyError.message ?? 'malformed JSON' },
       ]);
     }
+    if (bodyError.type === 'entity.verify.failed') {
+      return sendProblem(res, 400, 'Bad Request', 'Request body is not valid UTF-8', [{ field: '(body)', message: 'must be valid UTF-8' }]);
+    }
     if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-      return sendProblem(res, bodyError.status, 'Bad Request', bodyError.message ?? 'Bad request');
+      return sendProblem(res, bodyError.status, titleOf(bodyError.status), bodyError.message ?? 'Bad request');
+    }
+    const refused = valueRefusedByDatabase(error);
+    if (refused) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'request refused by the database');
+      return sendProblem(res, 400, 'Bad Request', `A value in the request cannot be stored: ${refused}`, [{ field: '(body)', message: refused }]);
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     return sendProblem(res, 500, 'Internal Server Error', 'The request could not be completed');

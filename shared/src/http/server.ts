@@ -1,9 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
-import { errorHandler, notFoundRoute } from './problem';
+import { errorHandler, HttpProblem, notFoundRoute } from './problem';
 
 export interface HealthCheck {
   name: string;
@@ -45,13 +46,32 @@ export function createApp(options: {
       res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: options.bodyLimit ?? '100kb',
+      type: ['application/json', 'application/*+json'],
+      // Invalid UTF-8 would be read as U+FFFD and stored silently: refuse it instead.
+      verify: (_req, _res, buffer) => {
+        if (!isUtf8(buffer)) throw Object.assign(new Error('Request body is not valid UTF-8'), { status: 400, type: 'entity.verify.failed' });
+      },
+    }),
+  );
+  app.use(refuseOtherMediaTypes);
   app.get('/health', healthRoute(options.health, options.healthDetails));
   options.routes(app);
   app.use(notFoundRoute);
   app.use(errorHandler(options.logger));
   return app;
 }
+
+/** A body that is not JSON (the JSON parser left it unread) is a 415, not a validation error about missing fields. */
+const refuseOtherMediaTypes: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && req.body === undefined) {
+    return next(new HttpProblem(415, 'Unsupported Media Type', `Content-Type ${JSON.stringify(req.get('content-type') ?? '(none)')} is not supported; send application/json`));
+  }
+  return next();
+};
 
 function healthRoute(checks: HealthCheck[], details?: () => Record<string, unknown>): RequestHandler {
   return async (_req, res) => {

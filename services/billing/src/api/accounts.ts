@@ -1,8 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { conflict, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
-import { parseMoney } from '@saga/shared/money';
+import { badRequest, conflict, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
+import { formatMoney, MAX_CENTS, parseMoney } from '@saga/shared/money';
 import { accounts } from '../db/schema';
 
 const UserParams = z.object({ userId: z.uuid({ error: 'must be a uuid' }) });
@@ -37,12 +37,17 @@ export function accountRoutes(app: Express, { database: { db }, runtime }: Servi
   app.post('/api/accounts/:userId/deposits', async (req, res) => {
     const { userId } = validate(UserParams, req.params, 'path');
     const { amount } = validate(Deposit, req.body, 'deposit');
+    const largest = formatMoney(MAX_CENTS);
     const [account] = await db
       .update(accounts)
       .set({ balance: sql`${accounts.balance} + ${amount}::numeric`, updatedAt: runtime.now() })
-      .where(eq(accounts.userId, userId))
+      .where(and(eq(accounts.userId, userId), sql`${accounts.balance} + ${amount}::numeric <= ${largest}::numeric`))
       .returning();
-    if (!account) throw notFound(`No account for user ${userId}`);
+    if (!account) {
+      const [exists] = await db.select({ userId: accounts.userId }).from(accounts).where(eq(accounts.userId, userId));
+      if (!exists) throw notFound(`No account for user ${userId}`);
+      throw badRequest('Invalid deposit: amount', [{ field: 'amount', message: `the balance would exceed ${largest}, the most an account holds` }]);
+    }
     res.json(toJson(account));
   });
 }

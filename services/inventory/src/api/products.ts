@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { idParams, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
+import { idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
 import { products } from '../db/schema';
 
 const NewProduct = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: storableText(z.string().trim().min(1).max(200)),
   price: moneyInput,
   stock: z.number().int().min(0).max(1_000_000_000),
 });

@@ -1,7 +1,9 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { badRequest, idParams, moneyInput, notFound, validate, type ServiceDeps } from '@saga/shared';
+import { badRequest, idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
+import { formatMoney, isMoneyString, MAX_CENTS, parseMoney } from '@saga/shared/money';
+import { totalAmount } from '../domain/order';
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
@@ -14,13 +16,19 @@ const PlaceOrderBody = z.object({
     .array(
       z.object({
         productId: z.uuid({ error: 'must be a uuid' }),
-        productName: z.string().max(200).optional(),
+        productName: storableText(z.string().max(200)).optional(),
         quantity: z.number().int().min(1).max(1000),
         price: moneyInput,
       }),
     )
     .min(1)
     .max(100),
+}).superRefine((body, ctx) => {
+  // Runs even when an item failed its own checks (zod reports every issue): then the total is not computed.
+  const wellFormed = body.items.every((item) => Number.isSafeInteger(item.quantity) && item.quantity >= 1 && typeof item.price === 'string' && isMoneyString(item.price));
+  if (wellFormed && parseMoney(totalAmount(body.items)) > MAX_CENTS) {
+    ctx.addIssue({ code: 'custom', path: ['items'], message: `the order total exceeds ${formatMoney(MAX_CENTS)}, the most an order can hold` });
+  }
 });
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
@@ -33,10 +41,13 @@ const PageQuery = z.object({
 
 /** Cursor of a page of a user's orders: the (createdAt, id) of its last order. */
 const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+/** Only what encodeCursor makes: a four-digit-year instant (JavaScript accepts years PostgreSQL does not) and a uuid. */
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime())) {
+  const match = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
+  const createdAt = new Date(match?.[1] ?? '');
+  const id = match?.[2];
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== match?.[1]) {
     throw badRequest('Invalid cursor', [{ field: 'cursor', message: 'not a cursor returned by this API' }]);
   }
   return { createdAt, id };

@@ -1,6 +1,7 @@
-import { handler, type MessageHandler } from '@saga/shared';
+import { handler, MessageRefused, type MessageHandler } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
-import type { OrderSagaEvent } from '../domain/orderSaga.machine';
+import type { OrderSagaContext, OrderSagaEvent } from '../domain/orderSaga.machine';
+import { replyMismatch } from '../domain/replyChecks';
 import { advanceSaga, lockSagaStatement, type StoredSaga } from '../saga/orderSagaStore';
 import { sagaMetricsOf } from '../saga/sagaMetrics';
 import type { SagaTimeouts } from '../settings';
@@ -9,6 +10,10 @@ import type { SagaTimeouts } from '../settings';
  * A handler that turns one reply message into one saga event and advances the order's
  * saga with it. Built with the saga's timeouts, which set the next step's deadline.
  * Two round trips: the saga row is read and locked with BEGIN, saved with COMMIT.
+ *
+ * The kernel has checked that the reply comes from the step's owner (its contract's
+ * producer) and names the saga's order; a reply whose amounts do not match the order is
+ * refused here (error queue, reply-mismatch).
  */
 export function sagaReply<C extends Contract>(
   contract: C,
@@ -21,7 +26,10 @@ export function sagaReply<C extends Contract>(
         const [saga] = loaded[0] as unknown as StoredSaga[];
         if (!saga) throw new Error(`No saga for order ${envelope.correlationId}`);
         const now = runtime.now();
-        const result = advanceSaga(saga, envelope.correlationId, toEvent(body, now.toISOString()), now, timeouts);
+        const event = toEvent(body, now.toISOString());
+        const mismatch = replyMismatch((saga.snapshot as { context: OrderSagaContext }).context, event);
+        if (mismatch) throw new MessageRefused('reply-mismatch', `${contract.messageType} does not match order ${envelope.correlationId}: ${mismatch}`);
+        const result = advanceSaga(saga, envelope.correlationId, event, now, timeouts);
         if (!result.changed) {
           logger.info('reply does not apply to the saga in its current state; ignored');
           return;
