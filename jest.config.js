@@ -1,6 +1,7 @@
 // Test tiers by file suffix: *.unit.test.ts (pure, no I/O), *.int.test.ts (real
 // PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP), *.fault.test.ts
-// (the services as processes, with crashes, outages and duplicates injected).
+// (the services as processes, with crashes, outages and duplicates injected),
+// *.adversarial.test.ts (hostile messages and requests against the running system).
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -18,6 +19,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
+    { ...common, displayName: 'adversarial', testMatch: ['**/*.adversarial.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'fault', testMatch: ['**/*.fault.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
   ],
 };
