@@ -30,7 +30,7 @@ export class Metrics {
   readonly outboxPublishFailures = this.counter('outbox_publish_failures_total', 'Outbox batches that were not published, by reason', ['reason']);
   readonly outboxDeadLettered = this.counter(
     'outbox_dead_lettered_total',
-    'Outbox rows that can never be published, set aside in outbox_dead_letters, by reason (invalid_envelope, too_large, unencodable, refused_by_broker)',
+    'Outbox rows that can never be published, set aside in outbox_dead_letters, by reason (invalid_envelope, not_permitted, too_large, unencodable, refused_by_broker)',
     ['reason'],
   );
   readonly outboxConfirmDuration = this.histogram('outbox_confirm_duration_seconds', 'Time from publishing a batch to the broker confirming it', []);

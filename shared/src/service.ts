@@ -9,6 +9,7 @@ import { AmqpClient } from './messaging/amqp';
 import { Consumer } from './messaging/consumer';
 import type { MessageHandler } from './messaging/handler';
 import { OutboxRelay } from './messaging/relay';
+import { serviceGrant } from './broker/provision';
 import { topology, type Topology } from './messaging/topology';
 import { systemRuntime, type Runtime } from './runtime';
 import type { ServiceConfig } from './serviceConfig';
@@ -97,6 +98,7 @@ export async function startService(
       pollIntervalMs: config.relayPollIntervalMs,
       afterPublish: options.afterPublish,
       now: () => runtime.now(),
+      publishes: new RegExp(serviceGrant(config.namespace, config.service).publishes),
       breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
       metrics,
     });

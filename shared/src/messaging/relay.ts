@@ -36,6 +36,12 @@ export interface RelayOptions {
   afterPublish?: (messageIds: string[]) => void | Promise<void>;
   /** Clock for the set-aside rows' failed_at (defaults to the system clock). */
   now?: () => Date;
+  /**
+   * The message types (routing keys) the broker lets this service publish (its topic
+   * permission): a row of another type is set aside before it is published, so the
+   * broker never closes the channel over it.
+   */
+  publishes?: RegExp;
 }
 
 interface OutboxRow {
@@ -53,7 +59,7 @@ interface OutboxRow {
 /** Why a row can never be published; `label` is bounded, for metrics. */
 export interface SetAside {
   row: OutboxRow;
-  label: 'invalid_envelope' | 'too_large' | 'unencodable' | 'refused_by_broker';
+  label: 'invalid_envelope' | 'not_permitted' | 'too_large' | 'unencodable' | 'refused_by_broker';
   reason: string;
 }
 
@@ -92,8 +98,9 @@ const SOFT_CHANNEL_ERRORS = new Set([403, 404, 406]);
  * A row that can never be published (its envelope out of bounds, a message amqplib cannot
  * encode, one the broker refuses) is moved to outbox_dead_letters with its reason in the
  * same transaction, so the rows behind it flow. When the broker closes the channel over
- * one message, the batch's unconfirmed rows are published one at a time to find it, so
- * the rows ahead of it are not published again and again.
+ * one message anyway, the batch's unconfirmed rows are published one at a time to find
+ * it: a row ahead of it whose confirm the close swallowed goes out once more, not again
+ * and again.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -271,6 +278,9 @@ export class OutboxRelay {
     const options = toPublishOptions(row.headers ?? ({} as Envelope), this.options.amqp.user);
     const invalid = unpublishable(row, options);
     if (invalid) return invalid;
+    if (this.options.publishes && !this.options.publishes.test(row.type)) {
+      return { row, label: 'not_permitted', reason: `this service may not publish ${row.type} (its broker user's topic permission is ${this.options.publishes.source})` };
+    }
     const body = Buffer.from(JSON.stringify(row.payload) ?? 'null');
     if (body.length > ENVELOPE_LIMITS.bodyBytes) {
       return { row, label: 'too_large', reason: `body of ${body.length} bytes is over the ${ENVELOPE_LIMITS.bodyBytes}-byte bound` };

@@ -2,8 +2,8 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { badRequest, idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
-import { formatMoney, isMoneyString, MAX_CENTS, parseMoney } from '@saga/shared/money';
-import { totalAmount } from '../domain/order';
+import { formatMoney, isMoneyString, MAX_CENTS } from '@saga/shared/money';
+import { totalCents } from '../domain/order';
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
@@ -26,7 +26,7 @@ const PlaceOrderBody = z.object({
 }).superRefine((body, ctx) => {
   // Runs even when an item failed its own checks (zod reports every issue): then the total is not computed.
   const wellFormed = body.items.every((item) => Number.isSafeInteger(item.quantity) && item.quantity >= 1 && typeof item.price === 'string' && isMoneyString(item.price));
-  if (wellFormed && parseMoney(totalAmount(body.items)) > MAX_CENTS) {
+  if (wellFormed && totalCents(body.items) > MAX_CENTS) {
     ctx.addIssue({ code: 'custom', path: ['items'], message: `the order total exceeds ${formatMoney(MAX_CENTS)}, the most an order can hold` });
   }
 });

@@ -14,9 +14,14 @@ export interface PlaceOrderRequest {
   items: OrderItem[];
 }
 
-/** Sum of price x quantity in integer cents: exact, whatever the prices. */
+/** Sum of price x quantity in integer cents: exact, whatever the prices (also beyond what a column holds). */
+export function totalCents(items: readonly OrderItem[]): bigint {
+  return items.reduce((sum, item) => sum + parseMoney(item.price) * BigInt(item.quantity), 0n);
+}
+
+/** The order total as a decimal string. */
 export function totalAmount(items: readonly OrderItem[]): string {
-  return formatMoney(items.reduce((sum, item) => sum + parseMoney(item.price) * BigInt(item.quantity), 0n));
+  return formatMoney(totalCents(items));
 }
 
 /** A stable fingerprint of a request body, so a reused Idempotency-Key with another body is detected. */
