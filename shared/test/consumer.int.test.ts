@@ -6,7 +6,12 @@ import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
 import { enqueue, message } from '../src/messaging/outbox';
 import { eventually } from '../src/testing';
+import { z } from 'zod';
+import { contract } from '../src/contracts/common';
 import { kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
+
+/** Handled by an endpoint whose database is always down: its breaker opens at the first failure. */
+const Drip = contract('test.kernel.Drip', z.object({ orderId: z.uuid(), n: z.number().int() }), { producer: 'guest' });
 
 let fx: KernelFixture;
 let consumer: Consumer;
@@ -193,6 +198,28 @@ describe('consumer', () => {
     expect(fragile.breakerState).toBe('closed');
     expect(fragileSettled.filter((s) => s.result === 'rejected')).toEqual([]);
     expect(await queueDepth(fx.topology.errorQueue('fragile'))).toBe(0);
+  });
+
+  it('sends a message that keeps failing while the breaker is open or half-open to the error queue after its rotations', async () => {
+    const onDrip = handler(Drip, async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const down = await fx.consumer('down', [onDrip], {
+      retry: { immediateRetries: 0, delaysMs: [50], jitter: 0 },
+      breaker: { resetTimeoutMs: 50, volumeThreshold: 1, errorThresholdPercentage: 1, rollingWindowMs: 10_000 },
+      maxRotations: 3,
+    });
+    const outcomes: string[] = [];
+    down.on('settled', (settlement) => outcomes.push(settlement.result));
+    fx.publish({ orderId: randomUUID(), n: 1 }, { type: Drip.messageType });
+    const [dead] = await eventually(async () => {
+      const taken = await takeAll(fx.channel, fx.topology.errorQueue('down'));
+      return taken.length > 0 && taken;
+    }, { what: 'the message in the error queue' });
+    expect(outcomes).toEqual(['rotated', 'rotated', 'rejected']);
+    expect(dead!.properties.headers).toMatchObject({ [ERROR_HEADER.reason]: 'retries-exhausted', 'x-breaker-rotations': 2 });
+    expect(dead!.properties.headers![ERROR_HEADER.message]).toMatch(/failed 3 times while the circuit breaker was open or half-open/);
+    await down.stop();
   });
 
   it('has one effect when the relay crashed after publishing and published the message again', async () => {

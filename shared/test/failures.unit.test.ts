@@ -1,5 +1,5 @@
 import { backoffMs } from '../src/backoff';
-import { describeError, isTransient, TransientError } from '../src/messaging/failures';
+import { describeError, isTransient, MessageRefused, TransientError } from '../src/messaging/failures';
 import { immediateBackoffMs, maxDeliveries, retryDelay, retryQueueDelays } from '../src/messaging/retryPolicy';
 
 const withCode = (code: string) => Object.assign(new Error(code), { code });
@@ -38,6 +38,21 @@ describe('failure classification', () => {
     expect(isTransient(new TypeError('x is undefined'))).toBe(false);
     expect(isTransient(withCode('23505'))).toBe(false);
     expect(isTransient(new Error('No saga for order 1'))).toBe(false);
+  });
+
+  it.each([
+    ['a NUL byte in a statement (08P01, in the otherwise transient connection class)', '08P01'],
+    ['a numeric field overflow', '22003'],
+    ['invalid text for a type', '22P02'],
+    ['a character with no UTF-8 form', '22021'],
+    ['a check constraint violation', '23514'],
+  ])('treats %s as permanent: retrying the same value fails the same way', (_name, code) => {
+    expect(isTransient(withCode(code))).toBe(false);
+    expect(isTransient(Object.assign(new Error('Failed query'), { cause: withCode(code) }))).toBe(false);
+  });
+
+  it('treats a refusal by a handler as permanent', () => {
+    expect(isTransient(new MessageRefused('reply-mismatch', 'paid 0.01'))).toBe(false);
   });
 });
 
