@@ -137,6 +137,9 @@ export async function startService(
         { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },
         { name: 'broker', healthy: () => amqp.isConnected },
         { name: 'outbox', healthy: () => outboxFlowing(database) },
+        // An open breaker is an outage being ridden out, not a dead service: degraded, still 200.
+        { name: 'consumer', healthy: () => (consumer.breakerState === 'closed' ? true : 'degraded') },
+        { name: 'relay', healthy: () => (relay.breakerState === 'closed' ? true : 'degraded') },
       ],
       healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),
     });

@@ -78,6 +78,11 @@ describe('sender', () => {
     expect(senderOf({ userId: 'inventory', headers: { [HEADER.originalUserId]: 'order' } }, 'billing')).toBe('inventory');
     expect(senderOf({ userId: 'billing' }, 'billing')).toBe('billing');
   });
+
+  it('is unknown when that header is out of bounds', () => {
+    expect(senderOf({ userId: 'billing', headers: { [HEADER.originalUserId]: 'o'.repeat(300) } }, 'billing')).toBeUndefined();
+    expect(senderOf({ userId: 'billing', headers: { [HEADER.originalUserId]: 7 } }, 'billing')).toBeUndefined();
+  });
 });
 
 describe('error-queue headers', () => {

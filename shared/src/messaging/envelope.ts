@@ -56,7 +56,7 @@ export function toPublishOptions(envelope: Envelope, userId?: string): Options.P
     correlationId: envelope.correlationId,
     appId: envelope.source,
     ...(userId ? { userId } : {}),
-    timestamp: Math.floor(Date.parse(envelope.sentAt) / 1000),
+    ...(Number.isFinite(Date.parse(envelope.sentAt)) ? { timestamp: Math.floor(Date.parse(envelope.sentAt) / 1000) } : {}),
     headers: {
       [HEADER.causationId]: envelope.causationId ?? undefined,
       [HEADER.conversationId]: envelope.conversationId,
@@ -169,6 +169,6 @@ export function decodeBody(content: Buffer): { json: unknown } | { invalid: stri
 export function senderOf(properties: IncomingProperties, self: string): string | undefined {
   const userId = typeof properties.userId === 'string' ? properties.userId : undefined;
   const original = properties.headers?.[HEADER.originalUserId];
-  if (userId === self && typeof original === 'string') return original;
+  if (userId === self && original !== undefined) return typeof original === 'string' && !idProblem(original) ? original : undefined;
   return userId;
 }
