@@ -9,7 +9,11 @@ export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
  * one user per service (passwords from the credentials file, made on first use) and their
  * least-privilege permissions for MESSAGING_NAMESPACE. Uses RABBITMQ_ADMIN_URL's credentials.
  */
-export async function provisionServiceUsers(env: NodeJS.ProcessEnv = process.env): Promise<{ vhost: string; namespace: string }> {
+export async function provisionServiceUsers(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Routing keys a service may publish instead of its own context's (for test harnesses). */
+  publishes: Partial<Record<string, string>> = {},
+): Promise<{ vhost: string; namespace: string }> {
   const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
   const namespace = env.MESSAGING_NAMESPACE || 'saga';
   const passwords = brokerPasswords(SERVICE_NAMES, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE);
@@ -20,7 +24,7 @@ export async function provisionServiceUsers(env: NodeJS.ProcessEnv = process.env
   await new BrokerAdmin(env.RABBITMQ_ADMIN_URL || DEFAULT_ADMIN_URL).provision({
     vhost,
     namespace,
-    grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service)),
+    grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service, publishes[service])),
     passwords,
   });
   return { vhost, namespace };

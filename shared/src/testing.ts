@@ -56,13 +56,14 @@ export class TestBroker {
     readonly url: string,
   ) {}
 
-  static async provision(namespace: string): Promise<TestBroker> {
+  /** `publishes` widens what a service may publish (a test's own message types), by service. */
+  static async provision(namespace: string, publishes: Partial<Record<string, string>> = {}): Promise<TestBroker> {
     const base = new URL(TEST_AMQP_URL);
     base.username = '';
     base.password = '';
     base.pathname = `/${encodeURIComponent(namespace)}`;
     const broker = new TestBroker(namespace, base.toString());
-    await provisionServiceUsers({ ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace });
+    await provisionServiceUsers({ ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace }, publishes);
     return broker;
   }
 

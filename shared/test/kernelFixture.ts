@@ -13,7 +13,7 @@ import { OutboxRelay, type RelayOptions } from '../src/messaging/relay';
 import { retryQueueDelays } from '../src/messaging/retryPolicy';
 import { declareExchange, topology, type Topology } from '../src/messaging/topology';
 import { systemRuntime } from '../src/runtime';
-import { createTestDatabase, deleteNamespace, dropTestDatabase, TEST_AMQP_URL, uniqueName } from '../src/testing';
+import { createTestDatabase, deleteNamespace, dropTestDatabase, TEST_AMQP_URL, TestBroker, uniqueName } from '../src/testing';
 
 // The kernel's tests run as the broker's guest user in the default vhost: guest is the producer of their messages.
 const Numbered = z.object({ orderId: z.uuid(), n: z.number().int() });
@@ -44,21 +44,37 @@ export interface KernelFixture {
    * the exchange (or straight to a queue); returns its message id.
    */
   publish(body: unknown, options: { type: string; messageId?: string; toQueue?: string }): string;
+  /** With `asServices`: the vhost and its users. */
+  broker?: TestBroker;
   close(): Promise<void>;
 }
 
+/**
+ * `asServices`: run as the system does, in a provisioned vhost of the fixture's own: the
+ * consumers (endpoint `billing`), the relay and the inspection channel as the billing user,
+ * and `publish` as the order user, which may also publish `test.kernel.*`. Contracts the
+ * consumers take must then name `order` as their producer.
+ */
+export interface KernelFixtureOptions {
+  asServices?: boolean;
+}
+
 /** A database with the kernel's tables and a broker namespace, both the test file's own. */
-export async function kernelFixture(name: string): Promise<KernelFixture> {
+export async function kernelFixture(name: string, { asServices = false }: KernelFixtureOptions = {}): Promise<KernelFixture> {
   const url = await createTestDatabase(name);
   const database = openDatabase(url);
   await applyMigrations(database);
   await database.pool.query('create table effects (message_id text not null, n int not null)');
   const topo = topology(uniqueName(name).replaceAll('_', '-'));
-  const amqp = new AmqpClient({ url: TEST_AMQP_URL, name: `test-${name}`, logger: silentLogger });
+  const broker = asServices ? await TestBroker.provision(topo.namespace, { order: '^(domain\\.order|test\\.kernel)\\.' }) : undefined;
+  const amqp = new AmqpClient({ url: broker?.urlOf('billing') ?? TEST_AMQP_URL, name: `test-${name}`, logger: silentLogger });
   await amqp.start();
   const channel = await amqp.current().createChannel();
   await declareExchange(channel, topo);
-  const captureQueue = `${topo.namespace}.capture`;
+  const publisherConnection = broker ? await broker.connectAs('order') : undefined;
+  const publisher = publisherConnection ? await publisherConnection.createChannel() : channel;
+  const publisherUser = broker ? 'order' : amqp.user;
+  const captureQueue = broker ? `${topo.queue('billing')}.capture` : `${topo.namespace}.capture`;
   await channel.assertQueue(captureQueue, { durable: false });
   await channel.bindQueue(captureQueue, topo.exchange, '#');
   const queues = [captureQueue];
@@ -105,19 +121,22 @@ export async function kernelFixture(name: string): Promise<KernelFixture> {
           sentAt: new Date().toISOString(),
           source: 'test',
         },
-        amqp.user,
+        publisherUser,
       );
       const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-      if (toQueue) channel.sendToQueue(toQueue, content, options);
-      else channel.publish(topo.exchange, type, content, options);
+      if (toQueue) publisher.sendToQueue(toQueue, content, options);
+      else publisher.publish(topo.exchange, type, content, options);
       return messageId;
     },
+    broker,
     close: async () => {
       for (const consumer of consumers) await consumer.stop();
       await channel.close().catch(() => undefined);
+      await publisherConnection?.close().catch(() => undefined);
       await amqp.close();
       await database.close();
-      await deleteNamespace(topo.namespace, queues);
+      if (broker) await broker.delete();
+      else await deleteNamespace(topo.namespace, queues);
       await dropTestDatabase(url);
     },
   };

@@ -6,8 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { ERROR_HEADER, handler, TransientError, type Consumer, type Settlement } from '@saga/shared';
-import { eventually, TEST_AMQP_URL } from '@saga/shared/testing';
-import { kernelFixture, Ping, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
+import { eventually } from '@saga/shared/testing';
+import { contract } from '@saga/shared/contracts';
+import { kernelFixture, Ping as GuestPing, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
+
+// Run as the system runs: billing's user consumes, the order user sends.
+const Ping = contract(GuestPing.messageType, GuestPing.schema, { producer: 'order' });
 import { printResults, type ScenarioResult } from '../support/batch';
 
 // Scenario 6, on the real broker and database with the real consumer and the real DLQ
@@ -36,7 +40,7 @@ const onPing = handler(Ping, async ({ tx, body, envelope }) => {
 });
 
 beforeAll(async () => {
-  fx = await kernelFixture('fault_poison');
+  fx = await kernelFixture('fault_poison', { asServices: true });
   consumer = await fx.consumer('billing', [onPing], {
     retry: RETRY,
     breaker: { resetTimeoutMs: 500, volumeThreshold: 1000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
@@ -76,13 +80,13 @@ it('handles a poison message, a transiently failing one and an always failing on
 
   // Put the doomed message back in the error queue as it was, fix the handler, and replay with the real CLI.
   const doomedMessage = errors.find((m) => m.properties.messageId === doomed)!;
-  fx.channel.sendToQueue(fx.topology.errorQueue('billing'), doomedMessage.content, doomedMessage.properties);
+  fx.channel.publish(fx.topology.directExchange('billing'), fx.topology.errorQueue('billing'), doomedMessage.content, doomedMessage.properties);
   await eventually(async () => (await fx.channel.checkQueue(fx.topology.errorQueue('billing'))).messageCount === 1, { what: 'the error queue to hold it' });
   broken = false;
   const bin = path.resolve(__dirname, '..', '..', 'tools', 'dlq', 'bin', 'saga-dlq.js');
   const auditLog = path.join(os.tmpdir(), `${fx.topology.namespace}-audit.jsonl`);
   const { stdout } = await run(process.execPath, [bin, 'replay', fx.topology.errorQueue('billing'), '--id', doomed], {
-    env: { ...process.env, AMQP_URL: TEST_AMQP_URL, DLQ_AUDIT_LOG: auditLog },
+    env: { ...process.env, AMQP_URL: fx.broker!.url, DLQ_AUDIT_LOG: auditLog },
   });
   await rm(auditLog, { force: true });
   expect(stdout).toContain('replayed 1 of 1');
