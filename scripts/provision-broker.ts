@@ -5,7 +5,7 @@
 import { provisionServiceUsers, SERVICE_NAMES } from '@saga/shared';
 
 provisionServiceUsers(process.env).then(
-  ({ vhost, namespace }) => process.stdout.write(`vhost ${vhost}: users ${SERVICE_NAMES.join(', ')} provisioned for namespace ${namespace}\n`),
+  ({ vhost, namespace, via }) => process.stdout.write(`vhost ${vhost}: users ${SERVICE_NAMES.join(', ')} provisioned for namespace ${namespace} through the ${via}\n`),
   (error: Error) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);

@@ -36,8 +36,8 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<boolean> {
 
 async function main(): Promise<void> {
   if (process.env.BROKER_PROVISION !== 'false') {
-    const { vhost, namespace } = await provisionServiceUsers(process.env);
-    process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace})\n`);
+    const { vhost, namespace, via } = await provisionServiceUsers(process.env);
+    process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace}, through the ${via})\n`);
   }
   const urls = services.map((service) => {
     const config = loadServiceConfig(service);

@@ -1,4 +1,5 @@
-import { BrokerAdmin, serviceGrant } from './broker/provision';
+import { BrokerAdmin, ManagementApiUnreachable, serviceGrant } from './broker/provision';
+import { RabbitmqctlAdmin } from './broker/rabbitmqctl';
 import { brokerPasswords, DEFAULT_CREDENTIALS_FILE, vhostOf } from './broker/credentials';
 import { DEFAULT_AMQP_URL, SERVICE_NAMES } from './serviceConfig';
 
@@ -7,13 +8,14 @@ export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
 /**
  * Provisions, idempotently, what the services need on the broker: the vhost of AMQP_URL,
  * one user per service (passwords from the credentials file, made on first use) and their
- * least-privilege permissions for MESSAGING_NAMESPACE. Uses RABBITMQ_ADMIN_URL's credentials.
+ * least-privilege permissions for MESSAGING_NAMESPACE. Uses RABBITMQ_ADMIN_URL's credentials;
+ * when that management API cannot be reached, `rabbitmqctl` on this machine if it works.
  */
 export async function provisionServiceUsers(
   env: NodeJS.ProcessEnv = process.env,
   /** Routing keys a service may publish instead of its own context's (for test harnesses). */
   publishes: Partial<Record<string, string>> = {},
-): Promise<{ vhost: string; namespace: string }> {
+): Promise<{ vhost: string; namespace: string; via: 'management API' | 'rabbitmqctl' }> {
   const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
   const namespace = env.MESSAGING_NAMESPACE || 'saga';
   const passwords = brokerPasswords(SERVICE_NAMES, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE);
@@ -21,11 +23,14 @@ export async function provisionServiceUsers(
     const own = env[`${service.toUpperCase()}_AMQP_PASSWORD`];
     if (own) passwords[service] = own;
   }
-  await new BrokerAdmin(env.RABBITMQ_ADMIN_URL || DEFAULT_ADMIN_URL).provision({
-    vhost,
-    namespace,
-    grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service, publishes[service])),
-    passwords,
-  });
-  return { vhost, namespace };
+  const options = { vhost, namespace, grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service, publishes[service])), passwords };
+  try {
+    await new BrokerAdmin(env.RABBITMQ_ADMIN_URL || DEFAULT_ADMIN_URL).provision(options);
+    return { vhost, namespace, via: 'management API' };
+  } catch (error) {
+    const local = new RabbitmqctlAdmin(env.RABBITMQCTL || 'rabbitmqctl');
+    if (!(error instanceof ManagementApiUnreachable) || !(await local.available())) throw error;
+    await local.provision(options);
+    return { vhost, namespace, via: 'rabbitmqctl' };
+  }
 }

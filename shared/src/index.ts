@@ -31,3 +31,4 @@ export * from './backoff';
 export * from './brokerSetup';
 export * from './broker/credentials';
 export * from './broker/provision';
+export * from './broker/rabbitmqctl';

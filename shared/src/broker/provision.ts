@@ -27,6 +27,10 @@ export interface ProvisionOptions {
   passwords: Record<string, string>;
 }
 
+export class ManagementApiUnreachable extends Error {
+  override name = 'ManagementApiUnreachable';
+}
+
 /** The RabbitMQ management HTTP API, as an administrator (adminUrl: http://guest:guest@127.0.0.1:15672). */
 export class BrokerAdmin {
   private readonly base: string;
@@ -50,7 +54,7 @@ export class BrokerAdmin {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new Error(
+      throw new ManagementApiUnreachable(
         `Cannot reach RabbitMQ's management API at ${redactUrl(this.adminUrl)} (${(error as Error).cause ?? (error as Error).message}); ` +
           'enable it (rabbitmq-plugins enable rabbitmq_management) or set RABBITMQ_ADMIN_URL',
       );
