@@ -81,6 +81,12 @@ export async function startService(
     await applyMigrations(database, definition.migrationsFolder);
     await amqp.start();
     stoppers.push(() => amqp.close());
+    if (amqp.user !== config.service) {
+      throw new Error(
+        `AMQP_URL names broker user ${amqp.user}, but the ${config.service} service must connect as user ${config.service}: ` +
+          'every consumer checks the sender of each message against that name (see README, "Security")',
+      );
+    }
     const topo = topology(config.namespace);
     const metrics = new Metrics(config.service);
     registerOutboxGauges(metrics, database);

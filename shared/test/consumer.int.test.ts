@@ -5,7 +5,8 @@ import { ERROR_HEADER } from '../src/messaging/errorQueue';
 import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
 import { enqueue, message } from '../src/messaging/outbox';
-import { eventually } from '../src/testing';
+import { BrokerAdmin } from '../src/broker/provision';
+import { eventually, TEST_ADMIN_URL } from '../src/testing';
 import { z } from 'zod';
 import { contract } from '../src/contracts/common';
 import { kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
@@ -220,6 +221,44 @@ describe('consumer', () => {
     expect(dead!.properties.headers).toMatchObject({ [ERROR_HEADER.reason]: 'retries-exhausted', 'x-breaker-rotations': 2 });
     expect(dead!.properties.headers![ERROR_HEADER.message]).toMatch(/failed 3 times while the circuit breaker was open or half-open/);
     await down.stop();
+  });
+
+  it('rejects a message it cannot move to its retry queue (the broker refuses it), so it is dead-lettered to the error queue, not left unacknowledged', async () => {
+    const onDrip = handler(Drip, async () => {
+      throw new TransientError('database busy');
+    });
+    const full = await fx.consumer('full', [onDrip], {
+      retry: { immediateRetries: 0, delaysMs: [60_000], jitter: 0 },
+      breaker: { resetTimeoutMs: 500, volumeThreshold: 10_000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
+    });
+    // The retry queue holds three messages, then a policy caps it at one: the quorum queue
+    // (reject-publish), over its limit, nacks the consumer's republish.
+    const admin = new BrokerAdmin(TEST_ADMIN_URL);
+    const retryQueue = fx.topology.retryQueue('full', 60_000);
+    for (let n = 0; n < 3; n += 1) fx.channel.publish(fx.topology.directExchange('full'), retryQueue, Buffer.from('{}'), { headers: { filler: n } });
+    await eventually(async () => (await queueDepth(retryQueue)) === 3, { what: 'the retry queue to fill' });
+    const policy = `${fx.topology.namespace}-full-retry`;
+    await admin.request('PUT', `policies/%2F/${policy}`, { pattern: `^${retryQueue.replaceAll('.', '\\.')}$`, definition: { 'max-length': 1 }, 'apply-to': 'queues' });
+    try {
+      await eventually(async () => {
+        const queue = (await admin.request('GET', `queues/%2F/${encodeURIComponent(retryQueue)}`)) as { effective_policy_definition?: Record<string, unknown> };
+        return queue.effective_policy_definition?.['max-length'] === 1;
+      }, { what: 'the policy to apply' });
+      const outcomes: string[] = [];
+      full.on('settled', (settlement) => outcomes.push(settlement.result));
+      const id = fx.publish({ orderId: randomUUID(), n: 1 }, { type: Drip.messageType });
+      const [dead] = await eventually(async () => {
+        const taken = await takeAll(fx.channel, fx.topology.errorQueue('full'));
+        return taken.length > 0 && taken;
+      }, { what: 'the message in the error queue' });
+      expect(outcomes).toEqual(['nacked']);
+      expect(dead!.properties.messageId).toBe(id);
+      expect(dead!.properties.headers).toMatchObject({ 'x-first-death-reason': 'rejected', 'x-first-death-queue': fx.topology.queue('full') });
+      expect(await queueDepth(fx.topology.queue('full'))).toBe(0);
+    } finally {
+      await admin.request('DELETE', `policies/%2F/${policy}`, undefined, { missingOk: true });
+      await full.stop();
+    }
   });
 
   it('has one effect when the relay crashed after publishing and published the message again', async () => {

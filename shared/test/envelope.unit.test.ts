@@ -86,10 +86,11 @@ describe('sender', () => {
 });
 
 describe('error-queue headers', () => {
-  it('cuts a foreign header over 1 kB with a marker, and keeps our own whole', () => {
-    const bounded = boundHeaders({ 'x-conversation-id': 'c'.repeat(65_000), [ERROR_HEADER.message]: 'm'.repeat(4000), small: 's' });
+  it('cuts a foreign header over 1 kB with a marker, and one of ours over 4 kB', () => {
+    const bounded = boundHeaders({ 'x-conversation-id': 'c'.repeat(65_000), [ERROR_HEADER.message]: 'm'.repeat(4000), [ERROR_HEADER.firstFailureAt]: 'f'.repeat(30_000), small: 's' });
     expect(bounded['x-conversation-id']).toBe(`${'c'.repeat(1024)}...[truncated from 65000 bytes]`);
     expect(bounded[ERROR_HEADER.message]).toBe('m'.repeat(4000));
+    expect(bounded[ERROR_HEADER.firstFailureAt]).toBe(`${'f'.repeat(4096)}...[truncated from 30000 bytes]`);
     expect(bounded.small).toBe('s');
   });
 

@@ -7,6 +7,7 @@ import { Shop } from '../support/api';
 import { envelopeOf, healthOf, onExchange, publishAs, settledOn, takeErrorQueue, urlWith } from '../support/attacker';
 import { brokenInvariants, type World } from '../support/invariants';
 import { TestSystem } from '../support/system';
+import { runCli } from '../../tools/dlq/src/cli';
 
 // The system as an attacker meets it: an outsider with the broker's default credentials,
 // a service publishing what is not its to publish, and a legitimate producer sending
@@ -67,7 +68,7 @@ const processPayment = (orderId: string, amount = '10.00') => ({ orderId, userId
 describe('an outsider', () => {
   it('cannot even open the saga vhost with the broker default credentials (guest/guest)', async () => {
     const outcome = await publishAs(system, { url: urlWith(system, 'guest', 'guest') }, onExchange(system, order.ProcessPayment.messageType), processPayment(randomUUID()), envelopeOf(order.ProcessPayment.messageType, randomUUID(), 'guest'));
-    expect(outcome).toMatchObject({ confirmed: false, refusal: expect.stringMatching(/ConnectionClose|access|refused|not_allowed/i) });
+    expect(outcome).toMatchObject({ confirmed: false, refusal: expect.stringMatching(/ConnectionClose|ACCESS_REFUSED|NOT_ALLOWED/) });
   });
 
   it("cannot connect as a service with a guessed password", async () => {
@@ -112,6 +113,50 @@ describe('a service publishing what is not its own', () => {
     expect(copy!.properties.headers![ERROR_HEADER.message]).toMatch(/sent by user billing; only order may send it/);
     expect(await shop.payments(orderId)).toEqual([]);
     await systemStillHolds();
+  });
+});
+
+describe('a service forging our own headers', () => {
+  it("cannot pass as another sender through the error queue and a replay: headers only we may write are dropped from anyone else's message", async () => {
+    const orderId = randomUUID();
+    // Routed by a key inventory may publish (bound to the order queue), typed as a billing reply,
+    // claiming billing as its original sender, and with our failure headers pre-set and oversized.
+    const options = envelopeOf(billing.PaymentProcessed.messageType, orderId, 'inventory', {
+      headers: {
+        [HEADER.conversationId]: orderId,
+        [HEADER.originalUserId]: 'billing',
+        [ERROR_HEADER.firstFailureAt]: 'a'.repeat(30_000),
+        [ERROR_HEADER.originalRoutingKey]: 'b'.repeat(30_000),
+        'x-retry-attempt': 99,
+      },
+    });
+    const settled = settledOn(system, 'order', options.messageId);
+    const route = onExchange(system, inventory.InventoryReserved.messageType);
+    expect(await publishAs(system, 'inventory', route, { orderId, paymentId: randomUUID(), amount: '10.00' }, options)).toEqual({ confirmed: true });
+    expect(await settled).toMatchObject({ result: 'rejected', reason: 'invalid-envelope' });
+    const [copy] = await takeErrorQueue(system, 'order', options.messageId);
+    const headers = copy!.properties.headers!;
+    expect(copy!.properties.userId).toBe('order');
+    expect(headers[HEADER.originalUserId]).toBe('inventory');
+    expect(headers[ERROR_HEADER.originalRoutingKey]).toBe(inventory.InventoryReserved.messageType);
+    expect(String(headers[ERROR_HEADER.firstFailureAt])).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(headers['x-retry-attempt']).toBeUndefined();
+
+    // Replayed by an operator, it is still inventory's, and refused as such.
+    const errorQueue = topology(system.namespace).errorQueue('order');
+    const connection = await system.broker.connectAs('order');
+    const channel = await connection.createConfirmChannel();
+    channel.publish(topology(system.namespace).directExchange('order'), errorQueue, copy!.content, copy!.properties);
+    await channel.waitForConfirms();
+    await connection.close();
+    const replayed = settledOn(system, 'order', options.messageId);
+    const out: string[] = [];
+    const code = await runCli(['replay', errorQueue, '--id', options.messageId], { out: (l) => out.push(l), err: (l) => out.push(l), interactive: false, env: { AMQP_URL: system.broker.url, DLQ_AUDIT_LOG: '/dev/null' } });
+    expect([code, out.join('\n')]).toEqual([0, expect.stringContaining('replayed 1 of 1')]);
+    expect(await replayed).toMatchObject({ result: 'rejected', reason: 'unauthorized-sender' });
+    const [again] = await takeErrorQueue(system, 'order', options.messageId);
+    expect(again!.properties.headers![HEADER.originalUserId]).toBe('inventory');
+    expect(await shop.payments(orderId)).toEqual([]);
   });
 });
 

@@ -39,7 +39,9 @@ export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENT
       if (existing) renameSync(temporary, file);
       else linkSync(temporary, file); // fails if another process created it meanwhile: read theirs
       if (!existing) unlinkSync(temporary);
-      return passwords;
+      // Read back: a process that added users at the same time may have replaced ours.
+      const written = read(file);
+      if (written && users.every((user) => written[user])) return written;
     } catch {
       try {
         unlinkSync(temporary);

@@ -158,6 +158,18 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     const { topology, endpoint, queueType, logger } = this.options;
     const channel = await connection.createConfirmChannel();
     channel.on('error', (error: Error) => logger.warn({ err: error }, 'consumer channel error'));
+    // The broker can close a channel alone (a delivery left unacknowledged past its consumer
+    // timeout, say): consume again on a new one. A lost connection is the AmqpClient's to heal.
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.consumerTag = undefined;
+      if (this.stopped) return;
+      this.steer(async () => {
+        if (this.stopped || this.channel || !this.options.amqp.isConnected) return;
+        await this.subscribe(this.options.amqp.current());
+      });
+    });
     await declareEndpoint(channel, topology, endpoint, this.messageTypes, {
       queueType,
       retryDelaysMs: retryQueueDelays(this.retry),
@@ -292,7 +304,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   }
 
   private async process(message: ConsumeMessage, target: FailureTarget, logger: Logger): Promise<Outcome> {
-    const deliveries = previousDeliveries(message) + 1;
+    const deliveries = previousDeliveries(message, target.user) + 1;
     const reject = (reason: RejectionReason, detail: string, error?: Error): Outcome => ({
       kind: 'reject',
       rejection: { reason, detail, error, attempts: deliveries },
@@ -326,7 +338,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         if (lastError instanceof MessageRefused) return reject(lastError.reason, lastError.message, lastError);
         if (!isTransient(lastError)) return reject('permanent-failure', describeError(lastError), lastError);
         if (this.breaker.state !== 'closed') {
-          const rotations = previousRotations(message) + 1;
+          const rotations = previousRotations(message, target.user) + 1;
           if (rotations < (this.options.maxRotations ?? DEFAULT_MAX_ROTATIONS)) return { kind: 'rotate', error: lastError };
           return reject('retries-exhausted', `failed ${rotations} times while the circuit breaker was open or half-open: ${describeError(lastError)}`, lastError);
         }

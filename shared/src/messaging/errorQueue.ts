@@ -1,5 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { confirmed } from './confirm';
+import { publishConfirmed } from './confirm';
 import { encodedSize, HEADER } from './envelope';
 
 export type RejectionReason =
@@ -47,6 +47,10 @@ const MAX_TEXT = 4000;
 const CONFIRM_TIMEOUT_MS = 5000;
 /** A header value of a republished message longer than this is cut, with a marker saying so. */
 const MAX_HEADER_VALUE = 1024;
+/** The same for the headers we write ourselves (exception message and stack, at most 4000 characters each). */
+const MAX_OWN_HEADER_VALUE = 4096;
+/** Stands in x-original-user-id for a message that came with no user-id: it stays nobody's on a replay. */
+export const NO_SENDER = '(none)';
 /** The header table of a republished message stays under this (amqplib's buffer is 64 KiB). */
 const MAX_HEADER_TABLE = 48 * 1024;
 
@@ -62,23 +66,25 @@ export interface FailureTarget {
   /** The endpoint's direct exchange, bound to its work, retry and error queues by queue name. */
   exchange: string;
   service: string;
-  /** The receiving service's broker user: republishes carry it as user-id. */
+  /** The receiving service's broker user: republishes carry it as user-id, and only its own republishes are believed to carry our headers. */
   user: string;
   /** The broker-validated sender of the message, if known: kept in x-original-user-id. */
   sender: string | undefined;
   now: Date;
 }
 
-const counter = (message: ConsumeMessage, header: string) => {
+/** Our counters on a message `self` republished; 0 on anyone else's, whatever headers it claims. */
+const counter = (message: ConsumeMessage, header: string, self: string) => {
+  if (message.properties.userId !== self) return 0;
   const value = Number(message.properties.headers?.[header] ?? 0);
   return Number.isSafeInteger(value) && value >= 0 ? value : 0;
 };
 
 /** Deliveries this message has had before the current one (0 on its first delivery). */
-export const previousDeliveries = (message: ConsumeMessage): number => counter(message, RETRY_HEADER.attempt);
+export const previousDeliveries = (message: ConsumeMessage, self: string): number => counter(message, RETRY_HEADER.attempt, self);
 
 /** Times this message failed while a breaker was open or half-open, before this delivery. */
-export const previousRotations = (message: ConsumeMessage): number => counter(message, RETRY_HEADER.rotations);
+export const previousRotations = (message: ConsumeMessage, self: string): number => counter(message, RETRY_HEADER.rotations, self);
 
 /** Headers kept across redeliveries: who sent it, where it first came from and when it first failed. */
 function failureHeaders(message: ConsumeMessage, target: FailureTarget): Record<string, unknown> {
@@ -88,42 +94,47 @@ function failureHeaders(message: ConsumeMessage, target: FailureTarget): Record<
   return headers;
 }
 
+/**
+ * The message's headers to carry on. Ours (error, retry, sender) are believed only on a
+ * message we republished ourselves (its user-id is ours, which nobody else can send):
+ * on anyone else's they are dropped, so no sender can pre-set them.
+ */
 function keptHeaders(message: ConsumeMessage, target: FailureTarget): Record<string, unknown> {
   const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
   for (const name of BROKER_DEATH_HEADERS) delete headers[name];
-  if (target.sender !== undefined) headers[HEADER.originalUserId] = target.sender;
-  else delete headers[HEADER.originalUserId];
+  if (message.properties.userId !== target.user) for (const name of Object.keys(OWN_HEADER_NAMES)) delete headers[name];
+  headers[HEADER.originalUserId] = target.sender ?? NO_SENDER;
   headers[ERROR_HEADER.originalExchange] ??= message.fields.exchange;
   headers[ERROR_HEADER.originalRoutingKey] ??= message.fields.routingKey;
   return headers;
 }
 
-/** Headers we write ourselves: kept whole when others are cut or dropped. */
-const ERROR_HEADER_NAMES: Record<string, true> = Object.fromEntries(
+/** Headers we write ourselves: kept (up to 4 kB each) when others are cut or dropped. */
+const OWN_HEADER_NAMES: Record<string, true> = Object.fromEntries(
   [...Object.values(ERROR_HEADER), ...Object.values(RETRY_HEADER), HEADER.originalUserId].map((name) => [name, true]),
 );
 
 /**
  * Keeps a republished message's header table encodable whatever it arrived with: a value
- * over 1 KiB is cut with a marker, and if the table is still too big, the largest headers
- * not written by us are dropped (each leaving a marker in x-dropped-headers).
+ * over 1 KiB (4 KiB for ours) is cut with a marker, and if the table is still too big, the
+ * largest headers not written by us are dropped (each leaving a marker in x-dropped-headers).
  */
 export function boundHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const bounded: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    const own = ERROR_HEADER_NAMES[name] === true;
+    const limit = OWN_HEADER_NAMES[name] === true ? MAX_OWN_HEADER_VALUE : MAX_HEADER_VALUE;
     const size = encodedSize(value);
-    if (own || size <= MAX_HEADER_VALUE) bounded[name] = value;
+    if (size <= limit) bounded[name] = value;
     else if (typeof value === 'string' || Buffer.isBuffer(value)) {
-      const text = Buffer.from(value).subarray(0, MAX_HEADER_VALUE).toString('utf8');
+      const text = Buffer.from(value).subarray(0, limit).toString('utf8');
       bounded[name] = `${text}...[truncated from ${Buffer.byteLength(value)} bytes]`;
     } else bounded[name] = `[removed: about ${size} bytes]`;
   }
   const dropped: string[] = [];
   let total = encodedSize(bounded);
   const sizes = Object.keys(bounded)
-    .filter((name) => ERROR_HEADER_NAMES[name] !== true)
+    .filter((name) => OWN_HEADER_NAMES[name] !== true)
     .map((name) => ({ name, size: Buffer.byteLength(name) + 1 + encodedSize(bounded[name]) }))
     .sort((a, b) => b.size - a.size);
   for (const { name, size } of sizes) {
@@ -143,24 +154,25 @@ export class RepublishFailed extends Error {
 
 async function republish(channel: ConfirmChannel, message: ConsumeMessage, target: FailureTarget, queue: string, headers: Record<string, unknown>) {
   const { properties } = message;
+  const options = {
+    persistent: true,
+    contentType: properties.contentType,
+    contentEncoding: properties.contentEncoding,
+    messageId: properties.messageId,
+    type: properties.type,
+    correlationId: properties.correlationId,
+    appId: properties.appId,
+    userId: target.user,
+    timestamp: properties.timestamp,
+    headers: boundHeaders(headers),
+  };
   try {
-    channel.publish(target.exchange, queue, message.content, {
-      persistent: true,
-      contentType: properties.contentType,
-      contentEncoding: properties.contentEncoding,
-      messageId: properties.messageId,
-      type: properties.type,
-      correlationId: properties.correlationId,
-      appId: properties.appId,
-      userId: target.user,
-      timestamp: properties.timestamp,
-      headers: boundHeaders(headers),
-    });
+    await publishConfirmed(channel, { exchange: target.exchange, routingKey: queue }, message.content, options, CONFIRM_TIMEOUT_MS);
   } catch (error) {
-    // amqplib encodes before it writes: nothing was sent, and the channel is still usable.
+    // Not encodable (nothing was sent), nacked (a full queue refuses it), not confirmed in time, or
+    // the channel closed: the caller rejects the original instead, or leaves it to the broker.
     throw new RepublishFailed(`could not republish to ${queue}: ${(error as Error).message}`, { cause: error });
   }
-  await confirmed(channel, CONFIRM_TIMEOUT_MS);
 }
 
 /**
@@ -175,7 +187,7 @@ export async function sendToRetryQueue(
   error: Error,
 ): Promise<void> {
   const headers = failureHeaders(message, target);
-  headers[RETRY_HEADER.attempt] = previousDeliveries(message) + 1;
+  headers[RETRY_HEADER.attempt] = previousDeliveries(message, target.user) + 1;
   headers[RETRY_HEADER.lastError] = error.message.slice(0, MAX_TEXT);
   await republish(channel, message, target, retryQueue, headers);
 }
@@ -188,7 +200,7 @@ export async function sendToRetryQueue(
  */
 export async function sendToBackOfQueue(channel: ConfirmChannel, message: ConsumeMessage, target: FailureTarget): Promise<void> {
   const headers = keptHeaders(message, target);
-  headers[RETRY_HEADER.rotations] = previousRotations(message) + 1;
+  headers[RETRY_HEADER.rotations] = previousRotations(message, target.user) + 1;
   await republish(channel, message, target, target.queue, headers);
 }
 

@@ -85,8 +85,14 @@ function setAsideStatement(rows: SetAside[], now: Date): string {
     on conflict (id) do update set reason = excluded.reason, failed_at = excluded.failed_at`;
 }
 
-/** A channel closed by the broker because of what was published on it (403 refused, 406 precondition, 404 no exchange), not by a lost connection. */
-const SOFT_CHANNEL_ERRORS = new Set([403, 404, 406]);
+/**
+ * Whether the broker closed a channel over one message, which will be refused whatever
+ * the retry: a routing key outside the user's topic permission (403), a body over the
+ * broker's size limit (406). Anything else (a missing exchange, permissions being
+ * changed) concerns every row, and the batch is tried again later instead.
+ */
+const refusesTheMessage = (error: Error & { code: number }) =>
+  (error.code === 403 && /topic/i.test(error.message)) || (error.code === 406 && /message size|max size|larger than/i.test(error.message));
 
 /**
  * Publishes committed outbox rows. Each batch is chosen with FOR UPDATE SKIP LOCKED
@@ -297,7 +303,7 @@ export class OutboxRelay {
   /** The broker's error if it closed the channel over something published on it, while the connection stays up. */
   private closedOverAMessage(channel: ConfirmChannel): (Error & { code: number }) | undefined {
     const error = this.channelErrors.get(channel);
-    return error && SOFT_CHANNEL_ERRORS.has(error.code) && this.options.amqp.isConnected ? error : undefined;
+    return error && refusesTheMessage(error) && this.options.amqp.isConnected ? error : undefined;
   }
 
   private async awaitConfirms(worker: number, channel: ConfirmChannel): Promise<void> {

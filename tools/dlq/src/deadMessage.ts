@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, RETRY_HEADER } from '@saga/shared';
+import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, NO_SENDER, RETRY_HEADER } from '@saga/shared';
 
 /** What an operator needs to know about a message in an error queue. */
 export interface DeadMessage {
@@ -14,7 +14,7 @@ export interface DeadMessage {
   /** Where a replay sends it: the work queue beside the error queue, through the endpoint's direct exchange. */
   target: { exchange: string; routingKey: string };
   /** The broker-validated user that first sent it (a replay keeps it in x-original-user-id). */
-  sender: string | undefined;
+  sender: string;
 }
 
 /** The work queue an error queue belongs to: `saga.billing.error` -> `saga.billing`. */
@@ -22,10 +22,17 @@ export const workQueueOf = (errorQueue: string) => errorQueue.replace(/\.error$/
 
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined ? '' : String(value));
 
-export function describe(message: GetMessage, errorQueue: string): DeadMessage {
+/**
+ * What an operator needs to know about a message in `errorQueue`, whose service's broker
+ * user is `owner`. Its sender is the x-original-user-id header only on a copy the service
+ * moved there itself (user-id `owner`, no x-death); a message the broker dead-lettered
+ * keeps its own user-id, and its headers are whatever its sender wrote.
+ */
+export function describe(message: GetMessage, errorQueue: string, owner: string): DeadMessage {
   const headers = message.properties.headers ?? {};
   const workQueue = workQueueOf(errorQueue);
-  const original = headers[HEADER.originalUserId];
+  const movedByOwner = message.properties.userId === owner && headers['x-death'] === undefined;
+  const original = movedByOwner ? headers[HEADER.originalUserId] : undefined;
   return {
     messageId: text(message.properties.messageId),
     type: text(message.properties.type),
@@ -36,19 +43,17 @@ export function describe(message: GetMessage, errorQueue: string): DeadMessage {
     failedAt: headers[ERROR_HEADER.failedAt] === undefined ? undefined : text(headers[ERROR_HEADER.failedAt]),
     failedBy: headers[ERROR_HEADER.failedBy] === undefined ? undefined : text(headers[ERROR_HEADER.failedBy]),
     target: { exchange: directExchangeOf(workQueue), routingKey: workQueue },
-    // Moved by the service: it kept the sender in a header. Dead-lettered by the broker: the user-id is still the sender's.
-    sender: typeof original === 'string' ? original : typeof message.properties.userId === 'string' ? message.properties.userId : undefined,
+    sender: typeof original === 'string' ? original : typeof message.properties.userId === 'string' ? message.properties.userId : NO_SENDER,
   };
 }
 
 const FAILURE_HEADERS = [...Object.values(ERROR_HEADER), ...Object.values(RETRY_HEADER), ...BROKER_DEATH_HEADERS];
 
 /** The message's own headers without any failure or retry bookkeeping: a replay starts afresh. */
-export function freshHeaders(message: GetMessage, replayedAt: Date, from: string, sender: string | undefined): Record<string, unknown> {
+export function freshHeaders(message: GetMessage, replayedAt: Date, from: string, sender: string): Record<string, unknown> {
   const headers: Record<string, unknown> = { ...(message.properties.headers ?? {}) };
   for (const name of FAILURE_HEADERS) delete headers[name];
-  if (sender === undefined) delete headers[HEADER.originalUserId];
-  else headers[HEADER.originalUserId] = sender;
+  headers[HEADER.originalUserId] = sender;
   headers['x-replayed-at'] = replayedAt.toISOString();
   headers['x-replayed-from'] = from;
   return headers;

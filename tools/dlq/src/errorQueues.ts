@@ -71,7 +71,7 @@ export class ErrorQueues {
       while (seen.length < Math.min(limit, messageCount)) {
         const message = await channel.get(queue, { noAck: false });
         if (!message) break;
-        seen.push({ message, dead: describe(message, queue) });
+        seen.push({ message, dead: describe(message, queue, this.user) });
       }
       return seen;
     } finally {
@@ -129,7 +129,7 @@ export class ErrorQueues {
       for (let i = 0; i < messageCount; i += 1) {
         const message = await reader.get(queue, { noAck: false });
         if (!message) break;
-        const dead = describe(message, queue);
+        const dead = describe(message, queue, this.user);
         if (matches(filter, dead)) taken.push({ message, dead });
       }
       result.matched = taken.map((t) => t.dead);

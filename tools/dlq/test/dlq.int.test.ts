@@ -147,6 +147,25 @@ describe('saga-dlq', () => {
     expect(left!.properties.type).toBe('domain.order.RefundPayment');
   });
 
+  it('replays a message the broker dead-lettered as its sender sent it, whatever x-original-user-id it claims', async () => {
+    const orderConnection = await broker.connectAs('order');
+    const publisher = await orderConnection.createConfirmChannel();
+    const id = randomUUID();
+    publisher.publish(topo.exchange, 'domain.order.ProcessPayment', Buffer.from('{}'), { messageId: id, userId: 'order', headers: { [HEADER.originalUserId]: 'inventory' } });
+    await publisher.waitForConfirms();
+    await orderConnection.close();
+    // Rejected without requeue (as billing's consumer does with what it cannot move): the work queue dead-letters it.
+    await settle(workQueue, 1);
+    const message = await channel.get(workQueue, { noAck: false });
+    channel.nack(message as Exclude<typeof message, false>, false, false);
+    await settle(errorQueue, 1);
+    expect((await cli('replay', errorQueue, '--id', id)).code).toBe(0);
+    await settle(workQueue, 1);
+    const [replayed] = await drain(workQueue);
+    expect(replayed!.properties.messageId).toBe(id);
+    expect(replayed!.properties.headers![HEADER.originalUserId]).toBe('order');
+  });
+
   it('replays one message by id, or all of them at a bounded rate', async () => {
     const ids = [deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ReleaseInventory')];
     await settle(errorQueue, 3);
