@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import os from 'node:os';
 
 export interface AuditRecord {
-  command: 'replay' | 'purge';
+  command: 'replay' | 'purge' | 'outbox-retry';
   queue: string;
   filter?: Record<string, unknown>;
   messageIds: string[];
@@ -12,7 +12,7 @@ export interface AuditRecord {
 }
 
 /**
- * Appends one JSON line per replay or purge to the audit log (DLQ_AUDIT_LOG, default
+ * Appends one JSON line per replay, purge or outbox retry to the audit log (DLQ_AUDIT_LOG, default
  * ./dlq-audit.jsonl): who ran it, from where, when, on which messages, with what result.
  */
 export async function audit(record: AuditRecord, env: NodeJS.ProcessEnv, now = new Date()): Promise<string> {

@@ -9,10 +9,11 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { DEFAULT_AMQP_URL, redactUrl, serviceAmqpUrl, SERVICE_NAMES } from '@saga/shared';
+import { DEFAULT_AMQP_URL, loadServiceConfig, redactUrl, serviceAmqpUrl, SERVICE_NAMES, type ServiceName } from '@saga/shared';
 import { audit } from './audit';
 import { age } from './deadMessage';
 import { ErrorQueues, type Filter, type QueueDepth } from './errorQueues';
+import { OutboxDeadLetters } from './outboxDeadLetters';
 
 export interface Io {
   out(line: string): void;
@@ -183,6 +184,51 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .action((queue: string, options: { file: string }) =>
       withQueues(queue, async (queues) => {
         io.out(`exported ${await queues.export(queue, options.file)} message(s) from ${queue} to ${options.file}`);
+      }),
+    );
+
+  /** Runs `work` on the set-aside outbox rows of `service`, in its database (as the service reads its URL). */
+  const withSetAside = async (service: string, work: (rows: OutboxDeadLetters) => Promise<void>) => {
+    if (!(SERVICE_NAMES as string[]).includes(service)) throw new Error(`--service must be one of ${SERVICE_NAMES.join(', ')}`);
+    const rows = new OutboxDeadLetters(loadServiceConfig(service as ServiceName, io.env).databaseUrl);
+    try {
+      await work(rows);
+    } finally {
+      await rows.close();
+    }
+  };
+
+  const outbox = program.command('outbox').description("outbox rows a service's relay set aside because they could never be published");
+  outbox
+    .command('list')
+    .description('the set-aside rows of a service, with their reasons')
+    .requiredOption('--service <name>', SERVICE_NAMES.join(' | '))
+    .option('--limit <n>', 'at most this many', parseLimit, 50)
+    .action((options: { service: string; limit: number }) =>
+      withSetAside(options.service, async (rows) => {
+        const listed = await rows.list(options.limit);
+        const now = new Date();
+        table([['ID', 'TYPE', 'AGE', 'REASON'], ...listed.map((row) => [row.id, row.type, age(row.failedAt.toISOString(), now), row.reason.replace(/\s+/g, ' ').slice(0, 160)])]).forEach((line) => io.out(line));
+        io.out(`${listed.length} set-aside row(s) of ${options.service}`);
+      }),
+    );
+  outbox
+    .command('retry')
+    .description('move set-aside rows back into the outbox (fix their cause first); the relay publishes them')
+    .requiredOption('--service <name>', SERVICE_NAMES.join(' | '))
+    .option('--id <id>', 'only this row')
+    .option('--all', 'every row')
+    .option('--dry-run', 'say what would be moved, change nothing')
+    .action((options: { service: string; id?: string; all?: boolean; dryRun?: boolean }) =>
+      withSetAside(options.service, async (rows) => {
+        if ((options.id === undefined) === (options.all === undefined)) {
+          io.err('outbox retry needs exactly one of --id or --all');
+          code = 2;
+          return;
+        }
+        const ids = await rows.retry(options.id ? { id: options.id } : { all: true }, options.dryRun);
+        io.out(`${options.dryRun ? 'would move' : 'moved'} ${ids.length} row(s) of ${options.service} back into the outbox`);
+        if (!options.dryRun) io.out(`recorded in ${await audit({ command: 'outbox-retry', queue: `${options.service} outbox`, messageIds: ids }, io.env)}`);
       }),
     );
 

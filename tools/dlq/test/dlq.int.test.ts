@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Channel, ChannelModel } from 'amqplib';
 import { declareEndpoint, ERROR_HEADER, HEADER, RETRY_HEADER, topology } from '@saga/shared';
-import { eventually, TestBroker, uniqueName } from '@saga/shared/testing';
+import { applyMigrations, openDatabase } from '@saga/shared';
+import { createTestDatabase, dropTestDatabase, eventually, TestBroker, uniqueName } from '@saga/shared/testing';
 import { runCli } from '../src/cli';
 
 const namespace = uniqueName('dlq').replaceAll('_', '-');
@@ -63,6 +64,9 @@ function deadLetter(type: string, body: unknown = { orderId: randomUUID() }): st
   return messageId;
 }
 
+/** Extra environment for the CLI (a service's database URL, say). */
+let extraEnv: NodeJS.ProcessEnv = {};
+
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -70,7 +74,7 @@ async function cli(...argv: string[]) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     interactive: false,
-    env: { AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace, DLQ_AUDIT_LOG: auditLog, USER: 'ops-tester' },
+    env: { AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace, DLQ_AUDIT_LOG: auditLog, USER: 'ops-tester', ...extraEnv },
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -212,5 +216,43 @@ describe('saga-dlq', () => {
     await eventually(async () => (await depth(workQueue)) + (await depth(errorQueue)) >= 12, { what: 'every message to be somewhere' });
     const seen = [...(await drain(workQueue)), ...(await drain(errorQueue))].map((m) => m.properties.messageId as string);
     expect(new Set(seen)).toEqual(new Set(ids));
+  });
+});
+
+describe('saga-dlq outbox', () => {
+  it('lists the rows a relay set aside, and moves one back into the outbox in one transaction', async () => {
+    const url = await createTestDatabase('dlq_outbox');
+    const database = openDatabase(url);
+    try {
+      await applyMigrations(database);
+      const id = randomUUID();
+      const other = randomUUID();
+      for (const rowId of [id, other]) {
+        await database.pool.query(
+          `insert into outbox_dead_letters (id, seq, aggregatetype, aggregateid, type, payload, headers, created_at, reason, failed_at)
+           values ($1, 1, 'order', $2, 'domain.billing.PaymentProcessed', '{}', '{}', now(), $3, now())`,
+          [rowId, randomUUID(), 'invalid envelope: x-conversation-id is longer than 255 bytes'],
+        );
+      }
+      extraEnv = { BILLING_DATABASE_URL: url };
+      const listed = await cli('outbox', 'list', '--service', 'billing');
+      expect(listed.code).toBe(0);
+      expect(listed.out).toContain(id);
+      expect(listed.out).toContain('x-conversation-id is longer than 255 bytes');
+      expect(listed.out).toContain('2 set-aside row(s) of billing');
+
+      expect((await cli('outbox', 'retry', '--service', 'billing')).code).toBe(2);
+      expect((await cli('outbox', 'retry', '--service', 'billing', '--id', id, '--dry-run')).out).toContain('would move 1 row(s)');
+      expect((await database.pool.query('select id from outbox')).rows).toEqual([]);
+      const moved = await cli('outbox', 'retry', '--service', 'billing', '--id', id);
+      expect(moved.out).toContain('moved 1 row(s) of billing back into the outbox');
+      expect((await database.pool.query('select id from outbox')).rows).toEqual([{ id }]);
+      expect((await database.pool.query('select id from outbox_dead_letters')).rows).toEqual([{ id: other }]);
+      expect((await cli('outbox', 'list', '--service', 'nobody')).err).toContain('--service must be one of order, inventory, billing');
+    } finally {
+      extraEnv = {};
+      await database.close();
+      await dropTestDatabase(url);
+    }
   });
 });
