@@ -1,6 +1,6 @@
 import { BrokerAdmin, ManagementApiUnreachable, serviceGrant } from './broker/provision';
 import { RabbitmqctlAdmin } from './broker/rabbitmqctl';
-import { brokerPasswords, DEFAULT_CREDENTIALS_FILE, vhostOf } from './broker/credentials';
+import { servicePasswords, vhostOf } from './broker/credentials';
 import { DEFAULT_AMQP_URL, SERVICE_NAMES } from './serviceConfig';
 
 export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
@@ -18,11 +18,7 @@ export async function provisionServiceUsers(
 ): Promise<{ vhost: string; namespace: string; via: 'management API' | 'rabbitmqctl' }> {
   const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
   const namespace = env.MESSAGING_NAMESPACE || 'saga';
-  const passwords = brokerPasswords(SERVICE_NAMES, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE);
-  for (const service of SERVICE_NAMES) {
-    const own = env[`${service.toUpperCase()}_AMQP_PASSWORD`];
-    if (own) passwords[service] = own;
-  }
+  const passwords = servicePasswords(SERVICE_NAMES, env);
   const options = { vhost, namespace, grants: SERVICE_NAMES.map((service) => serviceGrant(namespace, service, publishes[service])), passwords };
   try {
     await new BrokerAdmin(env.RABBITMQ_ADMIN_URL || DEFAULT_ADMIN_URL).provision(options);

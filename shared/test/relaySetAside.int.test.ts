@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel } from 'amqplib';
 import { openDatabase, type DatabaseHandle } from '../src/db/database';
 import { applyMigrations } from '../src/db/migrate';
@@ -6,6 +5,7 @@ import { AmqpClient } from '../src/messaging/amqp';
 import { OutboxRelay } from '../src/messaging/relay';
 import { declareExchange, topology } from '../src/messaging/topology';
 import { createTestDatabase, dropTestDatabase, eventually, TestBroker, uniqueName } from '../src/testing';
+import { handWrittenRow as row, insertHandWritten } from './handWrittenOutboxRows';
 import { silentLogger } from './kernelFixture';
 
 // The relay as the billing service's broker user, in a vhost provisioned as npm start does:
@@ -42,18 +42,6 @@ afterAll(async () => {
   await broker?.delete();
 });
 
-function row(type: string, headers: Record<string, unknown> = {}) {
-  const orderId = randomUUID();
-  const id = randomUUID();
-  const envelope = { messageId: id, messageType: type, correlationId: orderId, causationId: null, conversationId: orderId, sentAt: new Date().toISOString(), source: 'billing', ...headers };
-  return { id, messageId: envelope.messageId, values: [id, orderId, type, JSON.stringify({ orderId }), JSON.stringify(envelope)] };
-}
-
-async function insert(rows: Array<ReturnType<typeof row>>): Promise<void> {
-  const values = rows.map((_, i) => `($${i * 5 + 1}::uuid, 'order', $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb, now())`).join(', ');
-  await database.pool.query(`insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at) values ${values}`, rows.flatMap((r) => r.values));
-}
-
 async function tapped(): Promise<string[]> {
   const ids: string[] = [];
   for (let m = await tap.get(tapQueue, { noAck: true }); m; m = await tap.get(tapQueue, { noAck: true })) ids.push(String(m.properties.messageId));
@@ -67,7 +55,7 @@ it('sets aside what the broker refuses and what breaks the envelope bounds, and 
   const spaced = row('domain.billing.AuditNote', { messageId: 'has a space' });
   const huge = row('domain.billing.AuditNote', { conversationId: 'c'.repeat(20_000) });
   const typeMismatch = row('domain.billing.AuditNote', { messageType: 'domain.billing.Other' });
-  await insert([good[0]!, refused, good[1]!, spaced, huge, typeMismatch, good[2]!]);
+  await insertHandWritten(database.pool, [good[0]!, refused, good[1]!, spaced, huge, typeMismatch, good[2]!]);
   await relay.start();
   try {
     await eventually(async () => (await database.pool.query('select 1 from outbox')).rowCount === 0, { what: 'the outbox to drain' });
@@ -85,7 +73,7 @@ it('sets aside what the broker refuses and what breaks the envelope bounds, and 
 
     // Nothing is stuck behind them: the next rows flow.
     const next = row('domain.billing.AuditNote');
-    await insert([next]);
+    await insertHandWritten(database.pool, [next]);
     await eventually(async () => (await tapped()).includes(next.id), { what: 'the next row to be published' });
   } finally {
     await relay.stop();

@@ -8,6 +8,7 @@ import { envelopeOf, healthOf, onExchange, publishAs, settledOn, takeErrorQueue,
 import { brokenInvariants, type World } from '../support/invariants';
 import { TestSystem } from '../support/system';
 import { runCli } from '../../tools/dlq/src/cli';
+import { handWrittenRow, insertHandWritten } from '../../shared/test/handWrittenOutboxRows';
 
 // The system as an attacker meets it: an outsider with the broker's default credentials,
 // a service publishing what is not its to publish, and a legitimate producer sending
@@ -255,23 +256,23 @@ describe('an outbox row that can never be published (finding 1)', () => {
     try {
       await tapChannel.assertQueue(tap, { durable: false });
       await tapChannel.bindQueue(tap, topo.exchange, 'domain.billing.AuditNote');
-      const row = (type: string, conversationId?: string) => {
-        const orderId = randomUUID();
-        const headers = { messageId: randomUUID(), messageType: type, correlationId: orderId, causationId: null, conversationId: conversationId ?? orderId, sentAt: new Date().toISOString(), source: 'billing' };
-        return [headers.messageId, orderId, type, JSON.stringify({ orderId }), JSON.stringify(headers)];
-      };
-      const rows = [row('domain.billing.AuditNote'), row('domain.order.ProcessPayment'), row('domain.billing.AuditNote'), row('domain.billing.AuditNote', 'c'.repeat(65_000)), row('domain.billing.AuditNote')];
-      const values = rows.map((_, i) => `($${i * 5 + 1}::uuid, 'order', $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb, now())`).join(', ');
-      await client.query(`insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at) values ${values}`, rows.flat());
+      const rows = [
+        handWrittenRow('domain.billing.AuditNote'),
+        handWrittenRow('domain.order.ProcessPayment'),
+        handWrittenRow('domain.billing.AuditNote'),
+        handWrittenRow('domain.billing.AuditNote', { conversationId: 'c'.repeat(65_000) }),
+        handWrittenRow('domain.billing.AuditNote'),
+      ];
+      await insertHandWritten(client, rows);
 
       await eventually(async () => (await client.query('select 1 from outbox')).rowCount === 0, { what: "billing's outbox to drain" });
       const aside = (await client.query<{ id: string; reason: string }>('select id, reason from outbox_dead_letters order by seq')).rows;
-      expect(aside.map((r) => r.id)).toEqual([rows[1]![0], rows[3]![0]]);
+      expect(aside.map((r) => r.id)).toEqual([rows[1]!.id, rows[3]!.id]);
       expect(aside[0]!.reason).toMatch(/this service may not publish domain\.order\.ProcessPayment/);
       expect(aside[1]!.reason).toMatch(/invalid envelope: headers take about \d+ bytes/);
       const published: string[] = [];
       for (let m = await tapChannel.get(tap, { noAck: true }); m; m = await tapChannel.get(tap, { noAck: true })) published.push(String(m.properties.messageId));
-      expect(published.sort()).toEqual([rows[0]![0], rows[2]![0], rows[4]![0]].sort());
+      expect(published.sort()).toEqual([rows[0]!.id, rows[2]!.id, rows[4]!.id].sort());
 
       const health = await healthOf(system);
       expect(health.billing).toMatchObject({ status: 200, body: { status: 'degraded', checks: { outbox: 'degraded' } } });

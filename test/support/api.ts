@@ -8,8 +8,6 @@ export interface RunningSystem {
   /** The system's vhost and the services' broker users. */
   broker: TestBroker;
   url(service: ServiceName): string;
-  /** Every queue of the system's namespace. */
-  queues(): string[];
 }
 
 export interface Reply<T = any> {

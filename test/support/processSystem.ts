@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadServiceConfig, retryQueueDelays, topology, type ServiceName } from '@saga/shared';
+import type { ServiceName } from '@saga/shared';
 import { dropTestDatabase, eventually, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
 import { SERVICE_NAMES } from './system';
@@ -89,15 +89,6 @@ export class ProcessSystem implements RunningSystem {
 
   url(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports[service]}`;
-  }
-
-  queues(): string[] {
-    const topo = topology(this.namespace);
-    return SERVICE_NAMES.flatMap((service) => [
-      topo.queue(service),
-      topo.errorQueue(service),
-      ...retryQueueDelays(loadServiceConfig(service, this.env[service]).retry).map((d) => topo.retryQueue(service, d)),
-    ]);
   }
 
   /** Starts a service (with extra environment, e.g. a fault flag) and waits until /health answers 200. */

@@ -6,7 +6,6 @@ import {
   type ServiceDefinition,
   type ServiceName,
 } from '@saga/shared';
-import { retryQueueDelays, topology } from '@saga/shared';
 import { dropTestDatabase, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import { billingService } from '../../services/billing/src/service';
 import { inventoryService } from '../../services/inventory/src/service';
@@ -77,16 +76,6 @@ export class TestSystem {
   async stopService(service: ServiceName): Promise<void> {
     await this.services.get(service)?.stop();
     this.services.delete(service);
-  }
-
-  /** Every queue of the namespace: work, error and retry queues. */
-  queues(): string[] {
-    const topo = topology(this.namespace);
-    return SERVICE_NAMES.flatMap((s) => [
-      topo.queue(s),
-      topo.errorQueue(s),
-      ...retryQueueDelays(this.configs[s].retry).map((delay) => topo.retryQueue(s, delay)),
-    ]);
   }
 
   async stop(): Promise<void> {

@@ -53,6 +53,13 @@ export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENT
   throw new Error(`Cannot create the broker credentials file ${file}`);
 }
 
+/** Each user's password: `<USER>_AMQP_PASSWORD` if set, else the credentials file's (made if missing). */
+export function servicePasswords(users: readonly string[], env: NodeJS.ProcessEnv = process.env): BrokerPasswords {
+  const passwords = { ...brokerPasswords(users, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE) };
+  for (const user of users) passwords[user] = env[`${user.toUpperCase()}_AMQP_PASSWORD`] || passwords[user]!;
+  return passwords;
+}
+
 /**
  * The URL a service connects to the broker with. A URL that names a user is taken as it
  * is (a deployment gives each service its own); otherwise the service connects as the
@@ -61,7 +68,7 @@ export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENT
 export function serviceAmqpUrl(baseUrl: string, service: string, env: NodeJS.ProcessEnv = process.env, users: readonly string[] = [service]): string {
   const url = new URL(baseUrl);
   if (url.username) return baseUrl;
-  const password = env[`${service.toUpperCase()}_AMQP_PASSWORD`] ?? brokerPasswords(users, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE)[service]!;
+  const password = servicePasswords(users, env)[service]!;
   url.username = encodeURIComponent(service);
   url.password = encodeURIComponent(password);
   return url.toString();
