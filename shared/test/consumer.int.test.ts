@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { statement } from '../src/db/statement';
 import { Consumer, type Settlement } from '../src/messaging/consumer';
 import { ERROR_HEADER } from '../src/messaging/errorQueue';
 import { TransientError } from '../src/messaging/failures';
@@ -9,7 +9,7 @@ import { BrokerAdmin } from '../src/broker/provision';
 import { eventually, TEST_ADMIN_URL } from '../src/testing';
 import { z } from 'zod';
 import { contract } from '../src/contracts/common';
-import { kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
+import { effects as effectRows, kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
 
 /** Handled by an endpoint whose database is always down: its breaker opens at the first failure. */
 const Drip = contract('test.kernel.Drip', z.object({ orderId: z.uuid(), n: z.number().int() }), { producer: 'guest' });
@@ -27,23 +27,25 @@ const RETRY = { immediateRetries: 1, delaysMs: [50, 100], jitter: 0 };
 const ENDPOINT = 'sink';
 
 /** n < 0: a bug (permanent); n >= 1000: always fails transiently; failuresLeft / outage: transient failures for a while. */
-const onPing = handler(Ping, async ({ tx, body, envelope, send }) => {
+const recordEffect = (messageId: string, n: number) => statement('effect', (db) => db.insert(effectRows).values({ messageId, n }));
+
+const onPing = handler(Ping, { handle: ({ body, envelope, send, write }) => {
   runs += 1;
   if (outage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-  await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
+  write(recordEffect(envelope.messageId, body.n));
   if (body.n < 0) throw new Error(`ping ${body.n} always fails`);
   if (body.n >= 1000) throw new TransientError(`ping ${body.n} keeps timing out`);
   if (failuresLeft > 0) {
     failuresLeft -= 1;
     throw new TransientError('transient failure');
   }
-  await send(message(Pong, { orderId: body.orderId, n: body.n }, { type: 'order', id: body.orderId }));
-});
+  send(message(Pong, { orderId: body.orderId, n: body.n }, { type: 'order', id: body.orderId }));
+} });
 
-const onProbe = handler(Probe, async ({ tx, body, envelope }) => {
+const onProbe = handler(Probe, { handle: ({ body, envelope, write }) => {
   if (outage) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-  await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
-});
+  write(recordEffect(envelope.messageId, body.n));
+} });
 
 beforeAll(async () => {
   fx = await kernelFixture('consumer');
@@ -202,8 +204,10 @@ describe('consumer', () => {
   });
 
   it('sends a message that keeps failing while the breaker is open or half-open to the error queue after its rotations', async () => {
-    const onDrip = handler(Drip, async () => {
-      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const onDrip = handler(Drip, {
+      handle: () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
     });
     const down = await fx.consumer('down', [onDrip], {
       retry: { immediateRetries: 0, delaysMs: [50], jitter: 0 },
@@ -224,8 +228,10 @@ describe('consumer', () => {
   });
 
   it('rejects a message it cannot move to its retry queue (the broker refuses it), so it is dead-lettered to the error queue, not left unacknowledged', async () => {
-    const onDrip = handler(Drip, async () => {
-      throw new TransientError('database busy');
+    const onDrip = handler(Drip, {
+      handle: () => {
+        throw new TransientError('database busy');
+      },
     });
     const full = await fx.consumer('full', [onDrip], {
       retry: { immediateRetries: 0, delaysMs: [60_000], jitter: 0 },

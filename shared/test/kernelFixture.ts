@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
+import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { contract } from '../src/contracts/common';
 import { openDatabase, type DatabaseHandle } from '../src/db/database';
@@ -20,6 +21,9 @@ const Numbered = z.object({ orderId: z.uuid(), n: z.number().int() });
 export const Ping = contract('test.kernel.Ping', Numbered, { producer: 'guest' });
 export const Probe = contract('test.kernel.Probe', Numbered, { producer: 'guest' });
 export const Pong = contract('test.kernel.Pong', Numbered, { producer: 'guest' });
+
+/** What the test handlers write: one row per effect. */
+export const effects = pgTable('effects', { messageId: text('message_id').notNull(), n: integer('n').notNull() });
 
 export const silentLogger = createLogger('test', 'silent');
 
@@ -66,7 +70,7 @@ export async function kernelFixture(name: string, { asServices = false }: Kernel
   await applyMigrations(database);
   await database.pool.query('create table effects (message_id text not null, n int not null)');
   const topo = topology(uniqueName(name).replaceAll('_', '-'));
-  const broker = asServices ? await TestBroker.provision(topo.namespace, { order: '^(domain\\.order|test\\.kernel)\\.' }) : undefined;
+  const broker = asServices ? await TestBroker.provision(topo.namespace, ['order', 'billing'], { order: '^(domain\\.order|test\\.kernel)\\.' }) : undefined;
   const amqp = new AmqpClient({ url: broker?.urlOf('billing') ?? TEST_AMQP_URL, name: `test-${name}`, logger: silentLogger });
   await amqp.start();
   const channel = await amqp.current().createChannel();

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { jsonLiteral, literal } from '../src/db/transaction';
+import { eq, sql } from 'drizzle-orm';
+import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { prepared, type Placeholders } from '../src/db/statement';
 import { handler } from '../src/messaging/handler';
 import { message } from '../src/messaging/outbox';
 import { eventually } from '../src/testing';
@@ -12,28 +14,37 @@ const firstHeld = new Promise<void>((resolve) => {
   releaseFirst = resolve;
 });
 
+const counters = pgTable('counters', { id: text('id').primaryKey(), seen: integer('seen').notNull(), note: jsonb('note') });
+
 /** Probe 1 holds its transaction open until the test lets it go; the others return at once. */
-const onProbe = handler(
-  Probe,
-  async ({ body }) => {
+const onProbe = handler(Probe, {
+  serializeBy: (body) => body.orderId,
+  handle: async ({ body }) => {
     entered.push(body.n);
     if (body.n === 1) await firstHeld;
   },
-  { serializeBy: (body) => body.orderId },
+});
+
+const readCounter = prepared('test_read_counter', (db, p: Placeholders<{ id: string }>) =>
+  db.select({ seen: counters.seen }).from(counters).where(eq(counters.id, p.id)).for('update'),
+);
+const bumpCounter = prepared('test_bump_counter', (db, p: Placeholders<{ id: string; note: unknown }>) =>
+  db
+    .insert(counters)
+    .values({ id: p.id, seen: 1, note: p.note })
+    .onConflictDoUpdate({ target: counters.id, set: { seen: sql`${counters.seen} + 1`, note: sql`excluded.note` } }),
 );
 
-/** Reads its counter with BEGIN, bumps it with COMMIT; n < 0 fails after deferring the bump. */
-const onPing = handler(
-  Ping,
-  async ({ body, loaded, defer, send }) => {
-    const seen = Number(loaded[0]?.[0]?.seen ?? 0);
-    defer(`insert into counters values (${literal(body.orderId)}, 1, ${jsonLiteral({ last: body.n })})
-      on conflict (id) do update set seen = counters.seen + 1, note = excluded.note`);
-    if (body.n < 0) throw new Error('handler bug after defer');
-    await send(message(Pong, { orderId: body.orderId, n: seen }, { type: 'order', id: body.orderId }));
+/** Reads its counter with BEGIN, bumps it with COMMIT; n < 0 fails after writing the bump. */
+const onPing = handler(Ping, {
+  load: (body) => ({ counter: readCounter({ id: body.orderId }) }),
+  handle: ({ body, loaded, write, send }) => {
+    const seen = loaded.counter[0]?.seen ?? 0;
+    write(bumpCounter({ id: body.orderId, note: { last: body.n } }));
+    if (body.n < 0) throw new Error('handler bug after write');
+    send(message(Pong, { orderId: body.orderId, n: seen }, { type: 'order', id: body.orderId }));
   },
-  { load: (body) => [`select seen from counters where id = ${literal(body.orderId)} for update`] },
-);
+});
 
 beforeAll(async () => {
   fx = await kernelFixture('unit_of_work');
@@ -74,8 +85,8 @@ describe('serializeBy', () => {
   });
 });
 
-describe('load and defer', () => {
-  it('gives the handler the rows read with BEGIN and commits deferred writes with its replies', async () => {
+describe('load and write', () => {
+  it('gives the handler the rows read with BEGIN and commits its writes with its replies', async () => {
     const orderId = randomUUID();
     fx.publish({ orderId, n: 1 }, { type: Ping.messageType });
     await eventually(async () => (await fx.query('select seen from counters where id = $1', [orderId]))[0]?.seen === 1, { what: 'the first bump' });
@@ -86,7 +97,7 @@ describe('load and defer', () => {
     expect(replies.map((row) => row.payload.n)).toEqual([0, 1]); // what each saw when it began
   });
 
-  it('drops deferred writes when the handler fails after deferring them', async () => {
+  it('drops the writes when the handler fails after writing them', async () => {
     const orderId = randomUUID();
     fx.publish({ orderId, n: -1 }, { type: Ping.messageType });
     await eventually(async () => (await fx.channel.checkQueue(fx.topology.errorQueue('counting'))).messageCount === 1, { what: 'the error queue' });

@@ -22,7 +22,7 @@ export interface DatabaseOptions {
  * A node-postgres pool with drizzle on top. A connection that dies while checked out
  * (the database went away mid-transaction) emits 'error' on its client, which would
  * crash the process without a listener; every client gets one, and its transaction
- * fails with the error instead. NUMERIC stays a string (money is parsed exactly by shared/money).
+ * fails with the error instead. Connections run in pipeline mode. NUMERIC stays a string (money is parsed exactly by shared/money).
  */
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const pool = new Pool({
@@ -30,6 +30,9 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    // A checked-out connection writes its queries without waiting for the answers of the
+    // ones before, so a transaction's statements share round trips (see `transaction`).
+    pipeline: true,
   });
   pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
   pool.on('connect', (client: PoolClient) => client.on('error', () => undefined));

@@ -1,33 +1,38 @@
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from 'pg';
-import type { Database } from './database';
+import type { Pool, PoolClient } from 'pg';
+import type { ResultsOf, Statement } from './statement';
 
-/** What the work of a transaction leaves to say with its COMMIT. */
+/** What the work of a transaction leaves to send with its COMMIT. */
 export interface Closing<T> {
   value: T;
   /** Statements to run just before COMMIT, in its round trip (e.g. the outbox rows). */
-  closing?: string;
+  closing?: readonly Statement[];
 }
 
+type Opening = Record<string, Statement>;
+
 /**
- * One transaction on one pooled connection, in as few round trips as node-postgres
- * allows (it sends one query at a time and does not pipeline): `opening` statements go
- * with BEGIN and `closing` ones with COMMIT, as one simple query each. Their values
- * must be inlined with `literal`. On any failure the transaction is rolled back; a
- * connection that cannot even roll back is discarded, not returned to the pool.
+ * One transaction in two round trips on one pooled connection, which the pool opens in
+ * pipeline mode (see openDatabase): BEGIN and the `opening` statements are written
+ * together and their answers read together, then the work runs, then the `closing`
+ * statements and COMMIT go the same way. Every statement is parameterized; the ones
+ * with constant text are prepared once per connection. A failing statement aborts the
+ * rest of its batch (PostgreSQL refuses anything after an error in a transaction) and
+ * the transaction is rolled back; a connection that cannot even roll back is discarded,
+ * not returned to the pool.
  */
-export async function transaction<T>(
+export async function transaction<O extends Opening, T>(
   pool: Pool,
-  opening: string,
-  work: (opened: QueryResult[], client: PoolClient) => Promise<Closing<T>>,
+  opening: O,
+  work: (opened: ResultsOf<O>, client: PoolClient) => Promise<Closing<T>> | Closing<T>,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    const results = await client.query(opening ? `begin; ${opening}` : 'begin');
-    const opened = (Array.isArray(results) ? results.slice(1) : []) as QueryResult[];
-    const { value, closing } = await work(opened, client);
-    await client.query(closing ? `${closing}; commit` : 'commit');
+    const keys = Object.keys(opening);
+    const results = await batch(client, ['begin', ...keys.map((key) => opening[key]!)]);
+    const opened = Object.fromEntries(keys.map((key, index) => [key, results[index + 1]])) as ResultsOf<O>;
+    const { value, closing = [] } = await work(opened, client);
+    await batch(client, [...closing, 'commit']);
     return value;
   } catch (error) {
     await client.query('rollback').catch((rollbackFailure: Error) => {
@@ -39,30 +44,22 @@ export async function transaction<T>(
   }
 }
 
-const drizzleByClient = new WeakMap<PoolClient, Database>();
-
-/** Drizzle over one checked-out connection (so its queries run inside that connection's transaction). */
-export function drizzleOn(client: PoolClient): Database {
-  let db = drizzleByClient.get(client);
-  if (!db) {
-    db = drizzle(client) as unknown as Database;
-    drizzleByClient.set(client, db);
+/**
+ * Sends statements back to back on a pipelined connection, as one write, and waits for
+ * all their answers. The first failure is the one thrown: those after it only say the
+ * transaction was aborted.
+ */
+async function batch(client: PoolClient, statements: ReadonlyArray<Statement | 'begin' | 'commit'>): Promise<unknown[]> {
+  const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  stream?.cork?.();
+  let sent: Array<Promise<unknown>>;
+  try {
+    sent = statements.map((each) => (typeof each === 'string' ? client.query(each) : each.send(client)));
+  } finally {
+    stream?.uncork?.();
   }
-  return db;
-}
-
-/** A value as an SQL literal, for the statements `transaction` sends without parameters. */
-export function literal(value: string | number | Date | null): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new Error(`literal takes whole numbers only (money is a string), got ${value}`);
-    return `(${value})`;
-  }
-  if (value instanceof Date) return `${escapeLiteral(value.toISOString())}::timestamptz`;
-  return escapeLiteral(value);
-}
-
-/** A value as a jsonb literal. */
-export function jsonLiteral(value: unknown): string {
-  return `${escapeLiteral(JSON.stringify(value))}::jsonb`;
+  const settled = await Promise.allSettled(sent);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
 }

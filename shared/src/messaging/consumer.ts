@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { lockKeyStatement } from '../db/locks';
-import { drizzleOn, transaction } from '../db/transaction';
+import { lockKey } from '../db/locks';
+import type { Statement } from '../db/statement';
+import { transaction } from '../db/transaction';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
@@ -22,9 +23,9 @@ import {
   type RejectionReason,
 } from './errorQueue';
 import { describeError, isTransient, MessageRefused } from './failures';
-import type { MessageHandler } from './handler';
-import { claimInboxStatement } from './inbox';
-import { outboxInsertStatement, outboxRows } from './outbox';
+import type { HandlerContext, Loads, MessageHandler } from './handler';
+import { claimInbox } from './inbox';
+import { insertOutboxRows, outboxRows } from './outbox';
 import {
   DEFAULT_RETRY_POLICY,
   immediateBackoffMs,
@@ -350,26 +351,20 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   }
 
   /**
-   * One transaction in as few round trips as the handler allows: the inbox claim, the
-   * handler's key lock and its load go with BEGIN; its own statements in between; its
-   * deferred writes and its replies with COMMIT.
+   * One transaction in two round trips: the inbox claim, the handler's key lock and its
+   * loads go with BEGIN; its writes and its replies with COMMIT.
    */
-  private async handleOnce(
-    handler: MessageHandler,
-    body: unknown,
-    envelope: Envelope,
-    logger: Logger,
-  ): Promise<'handled' | 'duplicate'> {
-    const { pool, runtime, endpoint, service, metrics } = this.options;
+  private async handleOnce(handler: MessageHandler, body: unknown, envelope: Envelope, logger: Logger): Promise<'handled' | 'duplicate'> {
+    const { pool, runtime, endpoint, service } = this.options;
     const committed: Array<() => void> = [];
-    const loads = handler.load?.(body, envelope) ?? [];
-    const opening = [
-      claimInboxStatement({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() }),
-      ...(handler.serializeBy ? [lockKeyStatement(handler.serializeBy(body))] : []),
-      ...loads,
-    ];
-    const result = await transaction(pool, opening.join('; '), async (opened, client) => {
-      if (opened[0]?.rowCount === 0) return { value: 'duplicate' as const };
+    const loads = (handler.load as ((body: unknown, envelope: Envelope) => Loads) | undefined)?.(body, envelope) ?? {};
+    const opening = {
+      claim: claimInbox({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() }),
+      ...(handler.serializeBy ? { lock: lockKey({ key: (handler.serializeBy as (body: unknown) => string)(body) }) } : {}),
+      ...prefixed(loads),
+    };
+    const result = await transaction(pool, opening, async (opened) => {
+      if (opened.claim.length === 0) return { value: 'duplicate' as const };
       const sendContext = {
         source: service,
         correlationId: envelope.correlationId,
@@ -377,25 +372,26 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         conversationId: envelope.conversationId,
         runtime,
       };
-      const deferred: string[] = [];
+      const writes: Statement[] = [];
       const replies: ReturnType<typeof outboxRows> = [];
-      await handler.handle({
-        tx: drizzleOn(client),
+      const loaded = Object.fromEntries(Object.keys(loads).map((key) => [key, (opened as Record<string, unknown>)[`${LOADED}${key}`]]));
+      await (handler.handle as (context: HandlerContext<unknown, unknown>) => void | Promise<void>)({
         body,
         envelope,
         runtime,
         logger,
-        metrics,
-        loaded: opened.slice(opening.length - loads.length).map((result) => result.rows),
+        loaded,
         afterCommit: (effect) => committed.push(effect),
-        defer: (...statements) => deferred.push(...statements),
-        send: async (...messages) => {
-          replies.push(...outboxRows(sendContext, messages));
-        },
+        write: (...statements) => writes.push(...statements),
+        send: (...messages) => replies.push(...outboxRows(sendContext, messages)),
       });
-      return { value: 'handled' as const, closing: [...deferred, outboxInsertStatement(replies)].filter(Boolean).join('; ') };
+      return { value: 'handled' as const, closing: replies.length > 0 ? [...writes, insertOutboxRows(replies)] : writes };
     });
     for (const effect of committed) effect();
     return result;
   }
 }
+
+/** The handler's loads, renamed so none can shadow the claim or the lock. */
+const LOADED = 'loaded.';
+const prefixed = (loads: Loads): Loads => Object.fromEntries(Object.entries(loads).map(([key, statement]) => [`${LOADED}${key}`, statement]));

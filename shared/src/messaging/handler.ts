@@ -1,33 +1,29 @@
 import type { BodyOf, Contract } from '../contracts/common';
-import type { Executor } from '../db/database';
+import type { ResultsOf, Statement } from '../db/statement';
 import type { Logger } from '../logging';
-import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 import type { OutgoingMessage } from './outbox';
 
-export interface HandlerContext<Body> {
-  /** The transaction the inbox row was written on; write every effect on it. */
-  tx: Executor;
+/** Reads a handler needs first, by name: each yields its typed rows into `loaded`. */
+export type Loads = Record<string, Statement>;
+
+export interface HandlerContext<Body, Loaded = Record<string, never>> {
   body: Body;
   envelope: Envelope;
-  /** Puts replies in the outbox on `tx` (written with its commit), caused by and correlated with the message being handled. */
-  send(...messages: OutgoingMessage[]): Promise<void>;
   runtime: Runtime;
   logger: Logger;
-  metrics?: Metrics;
+  /** What each of the handler's `load` statements yielded, under its name, read with BEGIN. */
+  loaded: Loaded;
+  /** Writes whose results the handler does not need, sent in order with COMMIT, before the replies. */
+  write(...statements: Statement[]): void;
+  /** Puts replies in the outbox with COMMIT, caused by and correlated with the message being handled; a body that breaks its contract throws here. */
+  send(...messages: OutgoingMessage[]): void;
   /** Runs `effect` once the transaction has committed (never if it rolls back): for metrics, not for state. */
   afterCommit(effect: () => void): void;
-  /** The rows of each of the handler's `load` statements, in order, read with BEGIN. */
-  loaded: Array<Array<Record<string, unknown>>>;
-  /**
-   * Writes whose results the handler does not need, sent with COMMIT (before the replies)
-   * instead of a round trip each. Values must be inlined with `literal` / `jsonLiteral`.
-   */
-  defer(...statements: string[]): void;
 }
 
-export interface HandlerOptions<Body> {
+export interface HandlerSpec<Body, L extends Loads> {
   /**
    * Messages with the same key are handled one at a time, across handlers and replicas:
    * an advisory lock on the key, taken with the transaction's BEGIN and held to its end.
@@ -35,24 +31,24 @@ export interface HandlerOptions<Body> {
    */
   serializeBy?: (body: Body) => string;
   /**
-   * Reads the handler needs first (e.g. its aggregate's row, `FOR UPDATE`), one statement
-   * each, sent with BEGIN after the inbox claim and the key lock (each statement sees what
-   * committed before it ran, so also what the lock waited for); their rows arrive as
-   * `loaded`. Values must be inlined with `literal`.
+   * Reads the handler needs first (e.g. its aggregate's row, `FOR UPDATE`), sent with
+   * BEGIN after the inbox claim and the key lock (each sees what committed before it ran,
+   * so also what the lock waited for); what they yield arrives as `loaded`, by name.
    */
-  load?: (body: Body, envelope: Envelope) => string[];
+  load?: (body: Body, envelope: Envelope) => L;
+  /** Decides and answers: no reads of its own, only `write` and `send`. */
+  handle(context: HandlerContext<Body, ResultsOf<L>>): void | Promise<void>;
 }
 
-export interface MessageHandler<C extends Contract = Contract> extends HandlerOptions<BodyOf<C>> {
+/** A handler as the consumer holds it: its contract and its spec, the body's type erased. */
+export interface MessageHandler<C extends Contract = Contract> {
   contract: C;
-  handle(context: HandlerContext<BodyOf<C>>): Promise<void>;
+  serializeBy?: (body: never) => string;
+  load?: (body: never, envelope: Envelope) => Loads;
+  handle(context: HandlerContext<never, never>): void | Promise<void>;
 }
 
-/** Declares the handler of one message type. */
-export function handler<C extends Contract>(
-  contract: C,
-  handle: (context: HandlerContext<BodyOf<C>>) => Promise<void>,
-  options: HandlerOptions<BodyOf<C>> = {},
-): MessageHandler<C> {
-  return { contract, handle, ...options };
+/** Declares the handler of one message type; the handler's state comes from `load` as a typed record. */
+export function handler<C extends Contract, L extends Loads = Record<string, never>>(contract: C, spec: HandlerSpec<BodyOf<C>, L>): MessageHandler<C> {
+  return { contract, ...spec } as unknown as MessageHandler<C>;
 }

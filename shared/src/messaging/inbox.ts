@@ -1,5 +1,5 @@
 import { primaryKey, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { literal } from '../db/transaction';
+import { prepared, type Placeholders } from '../db/statement';
 
 /** Messages a consumer has handled; the key makes a redelivered message a no-op. */
 export const inbox = pgTable(
@@ -14,13 +14,16 @@ export const inbox = pgTable(
 );
 
 /**
- * The statement that records that `consumer` handles this message, to run on the
- * handler's transaction (with its BEGIN). It returns no row when the message was
- * already handled: the caller must then do nothing. A concurrent duplicate waits on
- * the key until the first transaction ends.
+ * Records that `consumer` handles this message, on the handler's transaction (with its
+ * BEGIN). It yields no row when the message was already handled: the caller must then do
+ * nothing. A concurrent duplicate waits on the key until the first transaction ends.
  */
-export function claimInboxStatement(entry: { consumer: string; messageId: string; messageType: string; handledAt: Date }): string {
-  return `insert into inbox (consumer, message_id, message_type, handled_at)
-    values (${literal(entry.consumer)}, ${literal(entry.messageId)}, ${literal(entry.messageType)}, ${literal(entry.handledAt)})
-    on conflict do nothing returning message_id`;
-}
+export const claimInbox = prepared(
+  'kernel_claim_inbox',
+  (db, p: Placeholders<{ consumer: string; messageId: string; messageType: string; handledAt: Date }>) =>
+    db
+      .insert(inbox)
+      .values({ consumer: p.consumer, messageId: p.messageId, messageType: p.messageType, handledAt: p.handledAt })
+      .onConflictDoNothing()
+      .returning({ messageId: inbox.messageId }),
+);

@@ -1,7 +1,7 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Contract, BodyOf } from '../contracts/common';
 import type { Executor } from '../db/database';
-import { jsonLiteral, literal } from '../db/transaction';
+import { insertRows } from '../db/statement';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 
@@ -104,12 +104,5 @@ export async function enqueue(executor: Executor, context: SendContext, messages
   await executor.insert(outbox).values(outboxRows(context, messages));
 }
 
-/** The same rows as one statement without parameters, to send with a transaction's COMMIT. */
-export function outboxInsertStatement(rows: OutboxRow[]): string {
-  if (rows.length === 0) return '';
-  const values = rows.map(
-    (row) =>
-      `(${literal(row.id)}::uuid, ${literal(row.aggregatetype)}, ${literal(row.aggregateid)}, ${literal(row.type)}, ${jsonLiteral(row.payload)}, ${jsonLiteral(row.headers)}, ${literal(row.createdAt)})`,
-  );
-  return `insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at) values ${values.join(', ')}`;
-}
+/** The same rows as a statement for a transaction's COMMIT (prepared for up to four rows). */
+export const insertOutboxRows = insertRows('kernel_insert_outbox', outbox, ['id', 'aggregatetype', 'aggregateid', 'type', 'payload', 'headers', 'createdAt']);

@@ -1,6 +1,8 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
-import { jsonLiteral, literal, transaction } from '../db/transaction';
+import { inArray, sql } from 'drizzle-orm';
+import { insertRows, prepared, preparedSql, type Placeholders } from '../db/statement';
+import { transaction } from '../db/transaction';
 import { NotificationListener } from '../db/notifications';
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
@@ -9,6 +11,7 @@ import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
 import { confirmed } from './confirm';
 import { ENVELOPE_LIMITS, fromProperties, toPublishOptions, type Envelope } from './envelope';
+import { outbox, outboxDeadLetters } from './outbox';
 import type { Topology } from './topology';
 
 export const OUTBOX_CHANNEL = 'outbox';
@@ -44,17 +47,7 @@ export interface RelayOptions {
   publishes?: RegExp;
 }
 
-interface OutboxRow {
-  id: string;
-  /** bigint, as text */
-  seq: string;
-  aggregatetype: string;
-  aggregateid: string;
-  type: string;
-  payload: unknown;
-  headers: Envelope;
-  created_at: Date;
-}
+type OutboxRow = typeof outbox.$inferSelect;
 
 /** Why a row can never be published; `label` is bounded, for metrics. */
 export interface SetAside {
@@ -74,16 +67,24 @@ function unpublishable(row: OutboxRow, options: { contentType?: string; headers?
   return undefined;
 }
 
-/** The statement that keeps set-aside rows, with their reason, for the transaction's COMMIT. */
-function setAsideStatement(rows: SetAside[], now: Date): string {
-  if (rows.length === 0) return '';
-  const values = rows.map(
-    ({ row, reason }) =>
-      `(${literal(row.id)}::uuid, ${literal(Number(row.seq))}, ${literal(row.aggregatetype)}, ${literal(row.aggregateid)}, ${literal(row.type)}, ${jsonLiteral(row.payload)}, ${jsonLiteral(row.headers)}, ${literal(row.created_at)}, ${literal(reason.slice(0, 2000))}, ${literal(now)})`,
-  );
-  return `insert into outbox_dead_letters (id, seq, aggregatetype, aggregateid, type, payload, headers, created_at, reason, failed_at) values ${values.join(', ')}
-    on conflict (id) do update set reason = excluded.reason, failed_at = excluded.failed_at`;
-}
+/** Keeps set-aside rows with their reason, for the transaction's COMMIT. */
+const keepSetAside = insertRows('kernel_keep_set_aside', outboxDeadLetters, [
+  'id', 'seq', 'aggregatetype', 'aggregateid', 'type', 'payload', 'headers', 'createdAt', 'reason', 'failedAt',
+]);
+const setAsideRows = (rows: SetAside[], now: Date) =>
+  rows.map(({ row, reason }) => ({ ...row, reason: reason.slice(0, 2000), failedAt: now }));
+
+// The commit need not wait for its WAL flush: if a crash loses it, the rows go out again
+// and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
+const commitWithoutFlush = preparedSql('kernel_relay_async_commit', () => sql`set local synchronous_commit = off`);
+
+/** Takes (deletes, and so locks) the oldest rows no other relay holds, up to `limit`. */
+const takeBatch = prepared('kernel_relay_take', (db, p: Placeholders<{ limit: number }>) =>
+  db
+    .delete(outbox)
+    .where(inArray(outbox.id, db.select({ id: outbox.id }).from(outbox).orderBy(outbox.seq).limit(p.limit).for('update', { skipLocked: true })))
+    .returning(),
+);
 
 /**
  * Whether the broker closed a channel over one message, which will be refused whatever
@@ -160,20 +161,15 @@ export class OutboxRelay {
    * once the broker has confirmed it; any failure rolls the rows back for the next try.
    */
   async drainOnce(worker = 0): Promise<number> {
-    // The commit need not wait for its WAL flush: if a crash loses it, the rows go out
-    // again and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
-    const take = `set local synchronous_commit = off;
-      delete from outbox where id in (select id from outbox order by seq limit ${this.batchSize} for update skip locked)
-      returning id, seq, aggregatetype, aggregateid, type, payload, headers, created_at`;
+    const take = { commitWithoutFlush: commitWithoutFlush({}), rows: takeBatch({ limit: this.batchSize }) };
     try {
       const { published, setAside } = await transaction(this.options.pool, take, async (opened) => {
-        const rows = (opened[1]?.rows ?? []) as OutboxRow[];
-        rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+        const rows = opened.rows.sort((a, b) => a.seq - b.seq);
         if (rows.length === 0) return { value: { published: 0, setAside: [] as SetAside[] } };
         const aside = await this.breaker.run(() => this.publish(worker, rows));
         await this.options.afterPublish?.(rows.map((row) => row.id));
         const now = (this.options.now ?? (() => new Date()))();
-        return { value: { published: rows.length - aside.length, setAside: aside }, closing: setAsideStatement(aside, now) };
+        return { value: { published: rows.length - aside.length, setAside: aside }, closing: aside.length > 0 ? [keepSetAside(setAsideRows(aside, now))] : [] };
       });
       this.options.metrics?.outboxPublished.inc(published);
       for (const { row, label, reason } of setAside) {
