@@ -7,6 +7,7 @@ export * from './service';
 export * from './db/database';
 export * from './db/ensureDatabase';
 export * from './db/migrate';
+export * from './db/statement';
 export * from './db/transaction';
 export * from './http/problem';
 export * from './http/server';
