@@ -4,12 +4,10 @@
  * prints each saga's history. URLs: ORDER_URL, INVENTORY_URL, BILLING_URL.
  */
 import { randomUUID } from 'node:crypto';
+import { participantOf, perService } from '../services/registry';
 
-const urls = {
-  order: process.env.ORDER_URL ?? 'http://127.0.0.1:3000',
-  inventory: process.env.INVENTORY_URL ?? 'http://127.0.0.1:3001',
-  billing: process.env.BILLING_URL ?? 'http://127.0.0.1:3002',
-};
+/** Each service's `<NAME>_URL`, by default its registry port on this machine. */
+const urls = perService((name) => process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${participantOf(name).port}`);
 
 async function request<T>(url: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {

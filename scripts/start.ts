@@ -1,13 +1,14 @@
 /**
  * `npm start`: provisions the broker (the saga's vhost, one user per service, their
- * permissions; see README "Security"), then runs the order, inventory and billing
- * services as three processes (each with its outbox relay and consumer) and prints their
+ * permissions; see README "Security"), then runs every service of services/registry.ts
+ * as a process of its own (each with its outbox relay and consumer) and prints their
  * URLs once each answers GET /health. If one cannot start (PostgreSQL or RabbitMQ
  * unreachable, say), its reason is printed and everything stops with a non-zero exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadServiceConfig, provisionServiceUsers, SERVICE_NAMES } from '@saga/shared';
+import { provisionServiceUsers } from '@saga/shared';
+import { participantOf, serviceConfig, SERVICE_NAMES } from '../services/registry';
 
 const root = path.resolve(__dirname, '..');
 const services = SERVICE_NAMES;
@@ -36,15 +37,15 @@ async function waitHealthy(url: string, child: ChildProcess): Promise<boolean> {
 
 async function main(): Promise<void> {
   if (process.env.BROKER_PROVISION !== 'false') {
-    const { vhost, namespace, via } = await provisionServiceUsers(process.env);
+    const { vhost, namespace, via } = await provisionServiceUsers(services, process.env);
     process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace}, through the ${via})\n`);
   }
   const urls = services.map((service) => {
-    const config = loadServiceConfig(service);
+    const config = serviceConfig(service);
     return { service, url: `http://127.0.0.1:${config.port}` };
   });
   for (const service of services) {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services', service, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', participantOf(service).main], {
       cwd: root,
       stdio: 'inherit',
       env: process.env,
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stopAll(0));
   const healthy = await Promise.all(urls.map(({ service, url }) => waitHealthy(url, children.get(service)!)));
   if (stopping || !healthy.every(Boolean)) return;
-  const lines = urls.map(({ service, url }) => `  ${service.padEnd(9)} ${url}`);
+  const lines = urls.map(({ service, url }) => `  ${service.padEnd(Math.max(...services.map((name) => name.length)))} ${url}`);
   process.stdout.write(`\nAll services are up:\n${lines.join('\n')}\nPress Ctrl+C to stop.\n\n`);
 }
 

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICE_NAMES, serviceGrant } from '@saga/shared';
+import { serviceGrant } from '@saga/shared';
+import { SERVICE_NAMES } from '../services/registry';
 
-// infra/rabbitmq/definitions.json (deployments) and npm start's provisioning must grant the same.
+// infra/rabbitmq/definitions.json (deployments, generated from services/registry.ts by
+// scripts/infraFiles.ts) and npm start's provisioning must grant the same.
 const definitions = JSON.parse(readFileSync(path.join(__dirname, '..', 'infra', 'rabbitmq', 'definitions.json'), 'utf8')) as {
+  users: Array<{ name: string; tags: string[] }>;
   permissions: Array<{ user: string; vhost: string; configure: string; write: string; read: string }>;
   topic_permissions: Array<{ user: string; vhost: string; exchange: string; write: string; read: string }>;
 };
@@ -24,6 +27,13 @@ describe('broker permissions', () => {
     expect(new RegExp(order.write).test('saga.billing.direct')).toBe(false);
     expect(new RegExp(order.read).test('saga.billing')).toBe(false);
     expect(new RegExp(order.configure).test('saga.orderx')).toBe(false);
+  });
+
+  it("has a user, permissions and topic permissions for exactly the registry's services (and the admin)", () => {
+    expect(definitions.users.map((u) => u.name)).toEqual(['admin', ...SERVICE_NAMES]);
+    expect(definitions.users.filter((u) => u.tags.length > 0).map((u) => u.name)).toEqual(['admin']);
+    expect(definitions.permissions.map((p) => p.user)).toEqual(['admin', ...SERVICE_NAMES]);
+    expect(definitions.topic_permissions.map((p) => p.user)).toEqual([...SERVICE_NAMES]);
   });
 
   it('has no guest, on the saga vhost or at all', () => {

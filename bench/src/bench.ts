@@ -13,8 +13,9 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
-import { ensureDatabase, dropDatabase, SERVICE_NAMES, topology } from '@saga/shared';
+import { ensureDatabase, dropDatabase, topology } from '@saga/shared';
 import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { perService, SERVICE_NAMES } from '../../services/registry';
 import { ProcessSystem } from '../../test/support/processSystem';
 import { brokerCeiling, postgresCeiling } from './ceilings';
 import { Completions } from './completions';
@@ -80,7 +81,7 @@ async function transactions(databases: string[]): Promise<number> {
 
 async function published(system: ProcessSystem): Promise<number> {
   let total = 0;
-  for (const service of ['order', 'inventory', 'billing'] as const) {
+  for (const service of SERVICE_NAMES) {
     const text = await (await fetch(`${system.url(service)}/metrics`)).text();
     total += Number(/^outbox_published_total\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
   }
@@ -123,13 +124,13 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     const catalog = await seed({ inventory: system.url('inventory'), billing: system.url('billing') });
-    const databases = [system.databaseUrls.order, system.databaseUrls.inventory, system.databaseUrls.billing];
+    const databases = SERVICE_NAMES.map((service) => system.databaseUrls[service]);
 
     // Warm-up, then the closed loop: the most the system completes.
     await closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: 2000 });
     const txBefore = await transactions(databases);
     const msgBefore = await published(system);
-    const pids = () => ({ order: system.pid('order'), inventory: system.pid('inventory'), billing: system.pid('billing') });
+    const pids = () => perService((service) => system.pid(service));
     const cpuBefore = cpuTimes(pids());
     const closed = await timed('closed loop', seconds * 1000, () =>
       closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: seconds * 1000 }),

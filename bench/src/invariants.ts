@@ -1,6 +1,7 @@
 import { connect } from 'amqplib';
 import { Client } from 'pg';
 import { formatMoney, parseMoney } from '@saga/shared/money';
+import type { ParticipantName } from '../../services/registry';
 import { PLENTY_STOCK, RICH_BALANCE, type Catalog } from './load';
 
 async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
@@ -19,7 +20,8 @@ async function query<T>(url: string, text: string, params: unknown[] = []): Prom
  * twice; as many charges and reservations as Completed orders; error queues empty.
  */
 export async function brokenInvariants(
-  databases: { order: string; inventory: string; billing: string },
+  /** Each service's database (these checks read the order, inventory and billing ones). */
+  databases: Record<ParticipantName, string>,
   /** Each error queue, with the URL of the broker user that may read it (its service's). */
   errorQueues: Array<{ queue: string; amqpUrl: string }>,
   catalog: Catalog,

@@ -12,7 +12,6 @@ import {
   applyMigrations,
   createLogger,
   enqueue,
-  loadServiceConfig,
   message,
   openDatabase,
   OutboxRelay,
@@ -21,6 +20,7 @@ import {
   topology,
 } from '@saga/shared';
 import { contract } from '@saga/shared/contracts';
+import { serviceConfig } from '../../services/registry';
 import { z } from 'zod';
 import { percentiles, sleep, type Percentiles } from './stats';
 
@@ -98,7 +98,7 @@ export async function ourRelay(databaseUrl: string, amqpUrl: string, rows: numbe
       await database.db.transaction((tx) => enqueue(tx, context(orderId), batch));
     }
     // The services' relay settings (RELAY_BATCH_SIZE, RELAY_WORKERS, defaults or as set).
-    const { relayBatchSize: batchSize, relayWorkers: workers } = loadServiceConfig('order');
+    const { relayBatchSize: batchSize, relayWorkers: workers } = serviceConfig('order');
     const relay = new OutboxRelay({ pool: database.pool, databaseUrl, amqp, topology: topo, logger: silent, batchSize, workers });
     const started = performance.now();
     await relay.start();

@@ -4,15 +4,21 @@ import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
 import { serviceAmqpUrl } from './broker/credentials';
 
-export type ServiceName = 'order' | 'inventory' | 'billing';
+/**
+ * A service's name: its broker user, the prefix of its queues and of its variables
+ * (`<NAME>_PORT`...), and the context of the `domain.<name>.*` messages it produces. The
+ * kernel names no service: the list of them is services/registry.ts.
+ */
+export type ServiceName = string;
 
-/** The registry of services: each is also a broker user and the producer of the `domain.<name>.*` messages. */
-const DEFAULTS: Record<ServiceName, { port: number; database: string }> = {
-  order: { port: 3000, database: 'orders' },
-  inventory: { port: 3001, database: 'inventory' },
-  billing: { port: 3002, database: 'billing' },
-};
-export const SERVICE_NAMES = Object.keys(DEFAULTS) as ServiceName[];
+/** What the kernel needs to know of a service to read its configuration: an entry of the registry. */
+export interface ServiceEntry {
+  name: ServiceName;
+  /** HTTP port unless `<NAME>_PORT` says otherwise. */
+  port: number;
+  /** Database on the local PostgreSQL unless `<NAME>_DATABASE_URL` says otherwise. */
+  database: string;
+}
 
 /** The broker's address and the saga's vhost; services add their own user (see serviceAmqpUrl). */
 export const DEFAULT_AMQP_URL = 'amqp://127.0.0.1:5672/saga';
@@ -50,16 +56,20 @@ const delayList = z.string().transform((text, ctx) => {
   return delays;
 });
 
-/** The configuration of one service, read from the environment once at start-up. */
-export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+/**
+ * The configuration of one service, read from the environment once at start-up. `users`
+ * are every service's broker users: those whose passwords the credentials file is made
+ * with when the service is the first to need it (see servicePasswords).
+ */
+export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = process.env, users: readonly ServiceName[] = [entry.name]): ServiceConfig {
+  const service = entry.name;
   const prefix = service.toUpperCase();
-  const defaults = DEFAULTS[service];
   const dbVar = `${prefix}_DATABASE_URL`;
   const portVar = `${prefix}_PORT`;
   const raw = readConfig(
     {
-      [dbVar]: url(`postgres://postgres@127.0.0.1:5432/${defaults.database}`),
-      [portVar]: port(defaults.port),
+      [dbVar]: url(`postgres://postgres@127.0.0.1:5432/${entry.database}`),
+      [portVar]: port(entry.port),
       HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       DATABASE_POOL_SIZE: positiveInt(10),
       AMQP_URL: url(DEFAULT_AMQP_URL),
@@ -92,7 +102,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     databaseUrl: raw[dbVar] as string,
     databaseUrlVariable: dbVar,
     databasePoolSize: raw.DATABASE_POOL_SIZE as number,
-    amqpUrl: serviceAmqpUrl(raw.AMQP_URL as string, service, env, SERVICE_NAMES),
+    amqpUrl: serviceAmqpUrl(raw.AMQP_URL as string, service, env, users.includes(service) ? users : [...users, service]),
     namespace: raw.MESSAGING_NAMESPACE as string,
     queueType: raw.QUEUE_TYPE as 'classic' | 'quorum',
     prefetch: raw.PREFETCH as number,

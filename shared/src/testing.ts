@@ -9,7 +9,7 @@ import { dropDatabase, ensureDatabase } from './db/ensureDatabase';
 import { BrokerAdmin } from './broker/provision';
 import { provisionServiceUsers, DEFAULT_ADMIN_URL } from './brokerSetup';
 import { serviceAmqpUrl } from './broker/credentials';
-import { SERVICE_NAMES } from './serviceConfig';
+import type { ServiceName } from './serviceConfig';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -54,22 +54,27 @@ export class TestBroker {
     readonly vhost: string,
     /** The broker address with this vhost and no user: what the services' AMQP_URL is set to. */
     readonly url: string,
+    /** The services with a user here. */
+    readonly services: readonly ServiceName[],
   ) {}
 
-  /** `publishes` widens what a service may publish (a test's own message types), by service. */
-  static async provision(namespace: string, publishes: Partial<Record<string, string>> = {}): Promise<TestBroker> {
+  /**
+   * `services`: the users to make (the system's, from services/registry.ts, or a kernel
+   * test's own); `publishes` widens what a service may publish (a test's own message types), by service.
+   */
+  static async provision(namespace: string, services: readonly ServiceName[], publishes: Partial<Record<string, string>> = {}): Promise<TestBroker> {
     const base = new URL(TEST_AMQP_URL);
     base.username = '';
     base.password = '';
     base.pathname = `/${encodeURIComponent(namespace)}`;
-    const broker = new TestBroker(namespace, base.toString());
-    await provisionServiceUsers({ ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace }, publishes);
+    const broker = new TestBroker(namespace, base.toString(), services);
+    await provisionServiceUsers(services, { ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace }, publishes);
     return broker;
   }
 
   /** The URL with a service's user and password. */
   urlOf(service: string): string {
-    return serviceAmqpUrl(this.url, service, process.env, SERVICE_NAMES);
+    return serviceAmqpUrl(this.url, service, process.env, this.services);
   }
 
   /** A connection as one of the services' users (its errors are swallowed: a test sees them on its channels). */

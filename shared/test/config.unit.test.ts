@@ -1,4 +1,18 @@
-import { loadServiceConfig } from '../src/serviceConfig';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadServiceConfig as load, type ServiceEntry } from '../src/serviceConfig';
+
+// The kernel knows no services: the test gives it entries as the registry (services/registry.ts) does.
+const entries: Record<string, ServiceEntry> = {
+  order: { name: 'order', port: 3000, database: 'orders' },
+  inventory: { name: 'inventory', port: 3001, database: 'inventory' },
+  billing: { name: 'billing', port: 3002, database: 'billing' },
+};
+const loadServiceConfig = (service: string, env: NodeJS.ProcessEnv) => load(entries[service]!, env, Object.keys(entries));
+/** A credentials file of the test's own for a service npm start does not know (the default file is npm start's). */
+const credentialsFile = path.join(os.tmpdir(), `saga-config-test-${process.pid}.json`);
+afterAll(() => rmSync(credentialsFile, { force: true }));
 
 describe('service configuration', () => {
   it('has defaults for a local machine', () => {
@@ -24,6 +38,23 @@ describe('service configuration', () => {
     expect(loadServiceConfig('billing', { RETRY_DELAYS_MS: '10', BILLING_RETRY_DELAYS_MS: '7' }).retry.delaysMs).toEqual([7]);
     expect(loadServiceConfig('order', { BILLING_RETRY_DELAYS_MS: '7' }).retry.delaysMs).toEqual([1000, 5000, 25000]);
     expect(() => loadServiceConfig('order', { RETRY_DELAYS_MS: '1s' })).toThrow(/RETRY_DELAYS_MS/);
+  });
+
+  it("takes a service's defaults and variables from its entry", () => {
+    const shipping = { name: 'shipping', port: 3010, database: 'shipments' };
+    const credentials = { BROKER_CREDENTIALS_FILE: credentialsFile, SHIPPING_AMQP_PASSWORD: 'pw' };
+    expect(load(shipping, credentials)).toMatchObject({
+      service: 'shipping',
+      port: 3010,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/shipments',
+      databaseUrlVariable: 'SHIPPING_DATABASE_URL',
+      amqpUrl: 'amqp://shipping:pw@127.0.0.1:5672/saga',
+    });
+    expect(load(shipping, { SHIPPING_PORT: '0', SHIPPING_DATABASE_URL: 'postgres://db/s', SHIPPING_RETRY_DELAYS_MS: '5', ...credentials })).toMatchObject({
+      port: 0,
+      databaseUrl: 'postgres://db/s',
+      retry: { delaysMs: [5] },
+    });
   });
 
   it('stops with a message naming each wrong variable', () => {

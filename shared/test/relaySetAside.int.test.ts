@@ -22,7 +22,7 @@ let tap: Channel;
 const tapQueue = `${topo.queue('billing')}.tap`;
 
 beforeAll(async () => {
-  broker = await TestBroker.provision(namespace);
+  broker = await TestBroker.provision(namespace, ['billing']);
   databaseUrl = await createTestDatabase('relay_aside');
   database = openDatabase(databaseUrl);
   await applyMigrations(database);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceName } from '@saga/shared';
 import { call, Shop } from '../support/api';
-import { TestSystem } from '../support/system';
+import { SERVICE_NAMES, TestSystem, type ServiceName } from '../support/system';
 
 // Hostile HTTP input (finding 5): every value the database cannot hold, every body that is
 // not what it claims, is a 4xx problem+json naming the field, never a 500, and writes nothing.
@@ -10,7 +9,7 @@ let system: TestSystem;
 let shop: Shop;
 
 beforeAll(async () => {
-  system = await TestSystem.start('adversarial_http', { services: ['order', 'inventory', 'billing'] });
+  system = await TestSystem.start('adversarial_http', { services: SERVICE_NAMES });
   shop = new Shop(system);
 });
 afterAll(async () => {
@@ -118,7 +117,7 @@ describe('bodies that are not what they claim', () => {
 });
 
 it('answered no request of this file with a 5xx', async () => {
-  for (const service of ['order', 'inventory', 'billing'] as const) {
+  for (const service of SERVICE_NAMES) {
     const metrics = await (await fetch(`${system.url(service)}/metrics`)).text();
     expect([service, metrics.match(/^http_requests_total\{[^}]*status_code="5\d\d"[^}]*\} [1-9].*$/gm)]).toEqual([service, null]);
   }

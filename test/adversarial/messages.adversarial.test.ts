@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ERROR_HEADER, HEADER, topology, type ServiceName } from '@saga/shared';
+import { ERROR_HEADER, HEADER, topology } from '@saga/shared';
 import { billing, inventory, order } from '@saga/shared/contracts';
 import { eventually } from '@saga/shared/testing';
 import { Shop } from '../support/api';
 import { envelopeOf, healthOf, onExchange, publishAs, settledOn, takeErrorQueue, urlWith } from '../support/attacker';
 import { brokenInvariants, type World } from '../support/invariants';
-import { TestSystem } from '../support/system';
+import { SERVICE_NAMES, TestSystem, type ServiceName } from '../support/system';
 import { runCli } from '../../tools/dlq/src/cli';
 import { handWrittenRow, insertHandWritten } from '../../shared/test/handWrittenOutboxRows';
 
@@ -46,7 +46,7 @@ async function systemStillHolds(): Promise<void> {
   for (const [service, health] of Object.entries(await healthOf(system))) {
     expect([service, health.status, health.body.status]).toEqual([service, 200, 'up']);
   }
-  for (const service of ['order', 'inventory', 'billing'] as const) expect([service, system.get(service).consumer.breakerState]).toEqual([service, 'closed']);
+  for (const service of SERVICE_NAMES) expect([service, system.get(service).consumer.breakerState]).toEqual([service, 'closed']);
   await honestOrderCompletes();
   expect(await brokenInvariants(shop, system, world)).toEqual([]);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { call, Shop } from '../support/api';
-import { TestSystem } from '../support/system';
+import { SERVICE_NAMES, TestSystem } from '../support/system';
 
 let system: TestSystem;
 let shop: Shop;
@@ -153,7 +153,7 @@ describe('inventory and billing APIs', () => {
   });
 
   it('every service answers GET /health', async () => {
-    for (const service of ['order', 'inventory', 'billing'] as const) {
+    for (const service of SERVICE_NAMES) {
       const health = await call(`${system.url(service)}/health`);
       expect(health).toMatchObject({ status: 200, body: { status: 'up', checks: { database: 'up', broker: 'up' } } });
     }

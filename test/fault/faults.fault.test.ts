@@ -1,11 +1,10 @@
-import type { ServiceName } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import { Shop } from '../support/api';
 import { breakerBecomes, placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
 import { closeBrokerConnections, countBrokerConnections } from '../support/brokerConnections';
 import { Duplicator } from '../support/duplicator';
 import { ProcessSystem } from '../support/processSystem';
-import { SERVICE_NAMES } from '../support/system';
+import { SERVICE_NAMES, type ServiceName } from '../support/system';
 
 // Each scenario runs a batch of mixed orders (happy, no stock, no funds) while a fault
 // strikes, then checks that every order ended as its kind must, and the invariants of

@@ -1,8 +1,8 @@
 import { eventually } from '@saga/shared/testing';
-import type { ServiceName } from '@saga/shared';
 import type { TestBroker } from '@saga/shared/testing';
+import type { ParticipantName as ServiceName } from '../../services/registry';
 
-/** Anything running the three services: in this process (TestSystem) or as child processes (ProcessSystem). */
+/** Anything running the registry's services: in this process (TestSystem) or as child processes (ProcessSystem). */
 export interface RunningSystem {
   namespace: string;
   /** The system's vhost and the services' broker users. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type GetMessage, type Options } from 'amqplib';
-import { HEADER, topology, type ServiceName, type Settlement } from '@saga/shared';
+import { HEADER, topology, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
+import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { TestSystem } from './system';
 
 /** What the broker said to a publish: confirmed, or the reason it closed the connection or channel. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@saga/shared/testing';
+import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { RunningSystem, Shop } from './api';
 import { call } from './api';
 import { brokenInvariants, type World } from './invariants';
@@ -152,7 +153,7 @@ export function printResults(title: string, results: ScenarioResult[]): void {
 }
 
 /** Polls a service's /health until its breakers report `state` for `which`. */
-export async function breakerBecomes(system: RunningSystem, service: 'order' | 'inventory' | 'billing', which: 'consumer' | 'relay', state: string) {
+export async function breakerBecomes(system: RunningSystem, service: ServiceName, which: 'consumer' | 'relay', state: string) {
   return eventually(
     async () => {
       const reply = await call(`${system.url(service)}/health`).catch(() => undefined);

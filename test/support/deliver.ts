@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { toPublishOptions, topology, type ServiceName, type Settlement } from '@saga/shared';
+import { toPublishOptions, topology, type Settlement } from '@saga/shared';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
+import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { TestSystem } from './system';
 
 /**

@@ -1,6 +1,7 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { SERVICE_NAMES, topology } from '@saga/shared';
+import { topology } from '@saga/shared';
 import type { TestBroker } from '@saga/shared/testing';
+import { SERVICE_NAMES } from '../../services/registry';
 
 const MARK = 'x-test-duplicate';
 

@@ -1,5 +1,6 @@
 import { formatMoney, parseMoney } from '@saga/shared/money';
-import { SERVICE_NAMES, topology } from '@saga/shared';
+import { topology } from '@saga/shared';
+import { SERVICE_NAMES } from '../../services/registry';
 import type { RunningSystem, Shop } from './api';
 
 export interface World {

@@ -3,10 +3,9 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ServiceName } from '@saga/shared';
 import { dropTestDatabase, eventually, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
-import { SERVICE_NAMES } from './system';
+import { participantOf, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
 import { TcpProxy } from './tcpProxy';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -20,7 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The three services as real child processes, as `npm start` runs them, so a test can
+ * The registry's services as real child processes, as `npm start` runs them, so a test can
  * kill -9 one and start it again. Each service reaches its database through a TcpProxy
  * that the test can cut. Logs go to one file per service under the OS temp folder.
  */
@@ -53,7 +52,7 @@ export class ProcessSystem implements RunningSystem {
     { proxies: withProxies = true, nodeArgs = [] as string[] } = {},
   ): Promise<ProcessSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
-    const broker = await TestBroker.provision(namespace);
+    const broker = await TestBroker.provision(namespace, SERVICE_NAMES);
     const server = new URL(TEST_POSTGRES_URL);
     const perService = {} as Record<ServiceName, NodeJS.ProcessEnv>;
     const ports = {} as Record<ServiceName, number>;
@@ -94,7 +93,7 @@ export class ProcessSystem implements RunningSystem {
   /** Starts a service (with extra environment, e.g. a fault flag) and waits until /health answers 200. */
   async startService(service: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const log = createWriteStream(path.join(this.logDir, `${service}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', path.join(root, 'services', service, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', participantOf(service).main], {
       cwd: root,
       env: { ...this.env[service], ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,25 +1,10 @@
-import {
-  loadServiceConfig,
-  startService,
-  type RunningService,
-  type ServiceConfig,
-  type ServiceDefinition,
-  type ServiceName,
-} from '@saga/shared';
+import { startService, type RunningService, type ServiceConfig } from '@saga/shared';
 import { dropTestDatabase, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
-import { billingService } from '../../services/billing/src/service';
-import { inventoryService } from '../../services/inventory/src/service';
-import { orderService } from '../../services/order/src/service';
-import { loadOrderSettings } from '../../services/order/src/settings';
+import { participantOf, perService, serviceConfig, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
 
-const definitions: Record<ServiceName, (env: NodeJS.ProcessEnv) => ServiceDefinition> = {
-  order: (env) => orderService(loadOrderSettings(env)),
-  inventory: () => inventoryService,
-  billing: () => billingService,
-};
-export const SERVICE_NAMES: ServiceName[] = ['order', 'inventory', 'billing'];
+export { SERVICE_NAMES, type ServiceName };
 
-/** The three services in this process, on free ports, with databases and a broker namespace of their own. */
+/** The registry's services in this process, on free ports, with databases and a broker namespace of their own. */
 export class TestSystem {
   readonly services = new Map<ServiceName, RunningService>();
 
@@ -31,13 +16,13 @@ export class TestSystem {
     readonly broker: TestBroker,
   ) {}
 
-  /** Starts `services` (all three unless told) with `env` added to the environment (timeouts, retry delays...). */
+  /** Starts `services` (all of them unless told) with `env` added to the environment (timeouts, retry delays...). */
   static async start(
     name: string,
-    { services = SERVICE_NAMES, env: extra = {} }: { services?: ServiceName[]; env?: NodeJS.ProcessEnv } = {},
+    { services = SERVICE_NAMES, env: extra = {} }: { services?: readonly ServiceName[]; env?: NodeJS.ProcessEnv } = {},
   ): Promise<TestSystem> {
     const namespace = uniqueName(name).replaceAll('_', '-');
-    const broker = await TestBroker.provision(namespace);
+    const broker = await TestBroker.provision(namespace, SERVICE_NAMES);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       AMQP_URL: broker.url,
@@ -51,7 +36,7 @@ export class TestSystem {
       env[`${service.toUpperCase()}_DATABASE_URL`] = url.toString();
       env[`${service.toUpperCase()}_PORT`] = '0';
     }
-    const configs = Object.fromEntries(SERVICE_NAMES.map((s) => [s, loadServiceConfig(s, env)])) as Record<ServiceName, ServiceConfig>;
+    const configs = perService((service) => serviceConfig(service, env));
     const system = new TestSystem(namespace, configs, env, broker);
     for (const service of services) await system.startService(service);
     return system;
@@ -68,7 +53,7 @@ export class TestSystem {
   }
 
   async startService(service: ServiceName): Promise<RunningService> {
-    const running = await startService(definitions[service](this.env), this.configs[service]);
+    const running = await startService(participantOf(service).definition(this.env), this.configs[service]);
     this.services.set(service, running);
     return running;
   }

@@ -1,5 +1,6 @@
-import { faultsFromEnv, loadServiceConfig, startService } from '@saga/shared';
+import { faultsFromEnv, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { billingService } from './service';
+import { serviceConfig } from '../../registry';
+import { definition } from './service';
 
-runMain(() => startService(billingService, loadServiceConfig('billing'), faultsFromEnv()));
+runMain(async () => startService(definition(process.env), serviceConfig('billing'), faultsFromEnv()));

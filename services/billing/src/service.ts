@@ -12,3 +12,6 @@ export const billingService = {
     paymentRoutes(app, deps);
   },
 } satisfies ServiceDefinition;
+
+/** What npm start and the test systems run (services/registry.ts). */
+export const definition = (_env: NodeJS.ProcessEnv): ServiceDefinition => billingService;

@@ -1,5 +1,6 @@
-import { faultsFromEnv, loadServiceConfig, startService } from '@saga/shared';
+import { faultsFromEnv, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { inventoryService } from './service';
+import { serviceConfig } from '../../registry';
+import { definition } from './service';
 
-runMain(() => startService(inventoryService, loadServiceConfig('inventory'), faultsFromEnv()));
+runMain(async () => startService(definition(process.env), serviceConfig('inventory'), faultsFromEnv()));

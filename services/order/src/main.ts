@@ -1,6 +1,6 @@
-import { faultsFromEnv, loadServiceConfig, startService } from '@saga/shared';
+import { faultsFromEnv, startService } from '@saga/shared';
 import { runMain } from '@saga/shared/main';
-import { orderService } from './service';
-import { loadOrderSettings } from './settings';
+import { serviceConfig } from '../../registry';
+import { definition } from './service';
 
-runMain(() => startService(orderService(loadOrderSettings()), loadServiceConfig('order'), faultsFromEnv()));
+runMain(async () => startService(definition(process.env), serviceConfig('order'), faultsFromEnv()));

@@ -4,7 +4,7 @@ import { orderRoutes } from './api/orders';
 import { orderHandlers } from './handlers';
 import { DeadlineSweeper } from './saga/deadlineSweeper';
 import { registerSagaMetrics } from './saga/sagaMetrics';
-import type { OrderSettings } from './settings';
+import { loadOrderSettings, type OrderSettings } from './settings';
 
 export function orderService(settings: OrderSettings): ServiceDefinition {
   return {
@@ -23,3 +23,6 @@ export function orderService(settings: OrderSettings): ServiceDefinition {
     ],
   };
 }
+
+/** What npm start and the test systems run (services/registry.ts): the service with its settings from `env`. */
+export const definition = (env: NodeJS.ProcessEnv): ServiceDefinition => orderService(loadOrderSettings(env));

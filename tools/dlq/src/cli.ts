@@ -9,7 +9,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { DEFAULT_AMQP_URL, loadServiceConfig, redactUrl, serviceAmqpUrl, SERVICE_NAMES, type ServiceName } from '@saga/shared';
+import { DEFAULT_AMQP_URL, redactUrl, serviceAmqpUrl } from '@saga/shared';
+import { isServiceName, serviceConfig, SERVICE_NAMES } from '../../../services/registry';
 import { audit } from './audit';
 import { age } from './deadMessage';
 import { ErrorQueues, type Filter, type QueueDepth } from './errorQueues';
@@ -27,7 +28,7 @@ export interface Io {
 function serviceOf(queue: string): string {
   const match = /^.+\.([^.]+)\.error$/.exec(queue);
   const service = match?.[1];
-  if (!service || !(SERVICE_NAMES as string[]).includes(service)) {
+  if (!service || !isServiceName(service)) {
     throw new Error(`${queue} is not an error queue (<namespace>.<${SERVICE_NAMES.join('|')}>.error)`);
   }
   return service;
@@ -189,8 +190,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 
   /** Runs `work` on the set-aside outbox rows of `service`, in its database (as the service reads its URL). */
   const withSetAside = async (service: string, work: (rows: OutboxDeadLetters) => Promise<void>) => {
-    if (!(SERVICE_NAMES as string[]).includes(service)) throw new Error(`--service must be one of ${SERVICE_NAMES.join(', ')}`);
-    const rows = new OutboxDeadLetters(loadServiceConfig(service as ServiceName, io.env).databaseUrl);
+    if (!isServiceName(service)) throw new Error(`--service must be one of ${SERVICE_NAMES.join(', ')}`);
+    const rows = new OutboxDeadLetters(serviceConfig(service, io.env).databaseUrl);
     try {
       await work(rows);
     } finally {

@@ -7,6 +7,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { declareEndpoint, ERROR_HEADER, HEADER, RETRY_HEADER, topology } from '@saga/shared';
 import { applyMigrations, openDatabase } from '@saga/shared';
 import { createTestDatabase, dropTestDatabase, eventually, TestBroker, uniqueName } from '@saga/shared/testing';
+import { SERVICE_NAMES } from '../../../services/registry';
 import { runCli } from '../src/cli';
 
 const namespace = uniqueName('dlq').replaceAll('_', '-');
@@ -22,7 +23,7 @@ let channel: Channel;
 // The billing endpoint's queues in a vhost of the test's own, seen as the billing user
 // (whose error queue the tool works on, connected as billing too).
 beforeAll(async () => {
-  broker = await TestBroker.provision(namespace);
+  broker = await TestBroker.provision(namespace, SERVICE_NAMES);
   connection = await broker.connectAs('billing');
   channel = await connection.createChannel();
   await declareEndpoint(channel, topo, 'billing', ['domain.order.ProcessPayment']);
