@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run check:infra`: validates the operations files with the tools that read them.
+# `npm run check:infra`: checks that the files generated from services/registry.ts are up to
+# date, and validates the operations files with the tools that read them.
 # A missing tool is skipped with a warning locally, and is an error under CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,23 @@ need() { # need <tool> <install hint>
 }
 
 run() { echo "+ $*"; "$@" || failed=1; }
+
+# The files generated from services/registry.ts (scripts/infraFiles.ts) must be what it
+# generates now: regenerate them into a temporary directory and compare.
+generated=$(mktemp -d)
+trap 'rm -rf "$generated"' EXIT
+echo "+ tsx scripts/generate-infra.ts --out $generated"
+if npx --no-install tsx scripts/generate-infra.ts --out "$generated" >/dev/null; then
+  while IFS= read -r file; do
+    if ! diff -u "$file" "$generated/$file"; then
+      echo "check:infra: $file is out of date with services/registry.ts; run npm run infra:generate" >&2
+      failed=1
+    fi
+  done < <(cd "$generated" && find . -type f | sed 's|^\./||' | sort)
+else
+  echo "check:infra: scripts/generate-infra.ts failed" >&2
+  failed=1
+fi
 
 if need promtool "apt-get install prometheus"; then
   run promtool check rules infra/prometheus/alerts.yml
