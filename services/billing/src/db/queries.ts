@@ -1,39 +1,55 @@
-import { literal } from '@saga/shared';
+import { assignFrom, insertRows, prepared, type Placeholders, type Statement } from '@saga/shared';
+import { eq, sql } from 'drizzle-orm';
+import type { BillingWrite } from '../domain/decision';
+import { accounts, payments } from './schema';
 
-// Statements the handlers send with BEGIN (reads) or COMMIT (writes), values inlined (ADR 10).
+// Typed statements the handlers send with BEGIN (the loads) or COMMIT (the writes), all
+// prepared once per connection (ADR 10). Money stays a decimal string, in NUMERIC arithmetic.
 
 /** The order's payment, if any, row-locked to the end of the transaction. */
-export function paymentOfOrderStatement(orderId: string): string {
-  return `select id, user_id as "userId", amount, status, reason from payments where order_id = ${literal(orderId)} for update`;
-}
-
-export interface StoredPayment {
-  id: string;
-  userId: string;
-  amount: string;
-  status: 'Completed' | 'Failed' | 'Refunded';
-  reason: string | null;
-}
+export const paymentOfOrder = prepared('billing_payment_of_order', (db, p: Placeholders<{ orderId: string }>) =>
+  db
+    .select({ id: payments.id, userId: payments.userId, amount: payments.amount, status: payments.status, reason: payments.reason })
+    .from(payments)
+    .where(eq(payments.orderId, p.orderId))
+    .for('update'),
+);
 
 /** The user's balance, if the account exists, row-locked. */
-export function accountStatement(userId: string): string {
-  return `select balance from accounts where user_id = ${literal(userId)} for update`;
-}
+export const accountOf = prepared('billing_account_of', (db, p: Placeholders<{ userId: string }>) =>
+  db.select({ balance: accounts.balance }).from(accounts).where(eq(accounts.userId, p.userId)).for('update'),
+);
 
 /** Adds a signed amount (decimal string) to a balance in NUMERIC arithmetic. */
-export function adjustBalanceStatement(userId: string, delta: string, now: Date): string {
-  return `update accounts set balance = balance + ${literal(delta)}::numeric, updated_at = ${literal(now)} where user_id = ${literal(userId)}`;
+const adjustBalance = prepared('billing_adjust_balance', (db, p: Placeholders<{ userId: string; delta: string; updatedAt: Date }>) =>
+  db
+    .update(accounts)
+    .set({ balance: sql`${accounts.balance} + ${p.delta}::numeric`, ...assignFrom(accounts, ['updatedAt']) })
+    .where(eq(accounts.userId, p.userId)),
+);
+
+const insertPayment = insertRows('billing_insert_payment', payments, ['id', 'orderId', 'userId', 'amount', 'status', 'reason', 'createdAt', 'updatedAt'], 1);
+
+const markRefunded = prepared('billing_mark_refunded', (db, p: Placeholders<{ paymentId: string; updatedAt: Date }>) =>
+  db
+    .update(payments)
+    .set({ status: 'Refunded', ...assignFrom(payments, ['updatedAt']) })
+    .where(eq(payments.id, p.paymentId)),
+);
+
+/** The statement that writes one decided change, stamped `now`. */
+function toStatement(write: BillingWrite, now: Date): Statement {
+  switch (write.type) {
+    case 'paymentRecorded':
+      return insertPayment([{ ...write.payment, createdAt: now, updatedAt: now }]);
+    case 'accountDebited':
+      return adjustBalance({ userId: write.userId, delta: `-${write.amount}`, updatedAt: now });
+    case 'accountCredited':
+      return adjustBalance({ userId: write.userId, delta: write.amount, updatedAt: now });
+    case 'paymentRefunded':
+      return markRefunded({ paymentId: write.paymentId, updatedAt: now });
+  }
 }
 
-export function insertPaymentStatement(
-  payment: { id: string; orderId: string; userId: string; amount: string; status: StoredPayment['status']; reason: string | null },
-  now: Date,
-): string {
-  return `insert into payments (id, order_id, user_id, amount, status, reason, created_at, updated_at)
-    values (${literal(payment.id)}, ${literal(payment.orderId)}, ${literal(payment.userId)}, ${literal(payment.amount)}::numeric,
-      ${literal(payment.status)}, ${literal(payment.reason)}, ${literal(now)}, ${literal(now)})`;
-}
-
-export function refundedStatement(paymentId: string, now: Date): string {
-  return `update payments set status = 'Refunded', updated_at = ${literal(now)} where id = ${literal(paymentId)}`;
-}
+/** The statements that write a decision's changes, in its order. */
+export const billingStatements = (writes: readonly BillingWrite[], now: Date): Statement[] => writes.map((write) => toStatement(write, now));

@@ -10,6 +10,11 @@ export type StockDecision =
   | { ok: true; lines: StockLine[] }
   | { ok: false; reason: string; code: 'unknown_product' | 'insufficient_stock' };
 
+/** Products by id. */
+export function catalog(products: readonly ProductStock[]): Map<string, ProductStock> {
+  return new Map(products.map((product) => [product.id, product]));
+}
+
 /** Sums lines that name the same product, sorted by product id (the order rows are locked in). */
 export function mergeLines(lines: readonly StockLine[]): StockLine[] {
   const totals = new Map<string, number>();

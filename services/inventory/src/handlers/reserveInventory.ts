@@ -1,45 +1,25 @@
-import { handler, message } from '@saga/shared';
-import { inventory, order } from '@saga/shared/contracts';
-import { insertReservationsStatement, moveStockStatement, orderMarksStatement, productStockStatement, stockById } from '../db/queries';
-import { decideStock } from '../domain/stock';
+import { handler } from '@saga/shared';
+import { order } from '@saga/shared/contracts';
+import { anyReservation, inventoryStatements, lockedProductStock, releasedMark } from '../db/queries';
+import { decideReservation } from '../domain/reservation';
+import { replyAbout } from './reply';
 
 /**
- * Reserves every line or none: the products are row-locked, checked, then moved from stock
- * to reserved. Two round trips: the order's marks and the locked stock are read with BEGIN
- * (after the order's key lock), the moves and reservations written with COMMIT.
+ * Reserves every line or none. Two round trips: the order's tombstone, whether it was
+ * reserved before, and its products' stock (row-locked in id order) are read with BEGIN,
+ * after the order's key lock; the decided moves and reservations are written with COMMIT.
  */
-export const onReserveInventory = handler(
-  order.ReserveInventory,
-  async ({ body, loaded, defer, send, runtime }) => {
-    const ref = { type: 'order', id: body.orderId };
-    const [marks] = loaded[0] ?? [];
-    if (marks?.released) {
-      const reason = `Order ${body.orderId} was already released (compensated); the late reservation is refused`;
-      await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason, code: 'order_released' }, ref));
-      return;
-    }
-    if (marks?.reserved) {
-      // Reserved before under another message id: answer again, change nothing.
-      await send(message(inventory.InventoryReserved, { orderId: body.orderId }, ref));
-      return;
-    }
-    const decision = decideStock(body.items, stockById(loaded[1] ?? []));
-    if (!decision.ok) {
-      await send(message(inventory.InventoryReservationFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref));
-      return;
-    }
-    const now = runtime.now();
-    defer(
-      ...decision.lines.map((line) => moveStockStatement(line.productId, line.quantity, now)),
-      insertReservationsStatement(
-        decision.lines.map((line) => ({ id: runtime.newId(), orderId: body.orderId, productId: line.productId, quantity: line.quantity })),
-        now,
-      ),
-    );
-    await send(message(inventory.InventoryReserved, { orderId: body.orderId }, ref));
+export const onReserveInventory = handler(order.ReserveInventory, {
+  serializeBy: (body) => body.orderId, // one at a time with a ReleaseInventory for the same order
+  load: (body) => ({
+    released: releasedMark({ orderId: body.orderId }),
+    reserved: anyReservation({ orderId: body.orderId }),
+    products: lockedProductStock({ ids: body.items.map((item) => item.productId) }),
+  }),
+  handle: ({ body, loaded, write, send, runtime }) => {
+    const state = { released: loaded.released.length > 0, reserved: loaded.reserved.length > 0, products: loaded.products };
+    const decision = decideReservation(body, state, () => runtime.newId());
+    write(...inventoryStatements(decision.writes, runtime.now()));
+    send(replyAbout(body.orderId, decision.reply));
   },
-  {
-    serializeBy: (body) => body.orderId, // one at a time with a ReleaseInventory for the same order
-    load: (body) => [orderMarksStatement(body.orderId), productStockStatement(body.items.map((item) => item.productId), true)],
-  },
-);
+});

@@ -1,19 +1,14 @@
-import { handler, message } from '@saga/shared';
-import { inventory, order } from '@saga/shared/contracts';
-import { productStockStatement, stockById } from '../db/queries';
-import { decideStock } from '../domain/stock';
+import { handler } from '@saga/shared';
+import { order } from '@saga/shared/contracts';
+import { productStock } from '../db/queries';
+import { decideValidation } from '../domain/validation';
+import { replyAbout } from './reply';
 
-/** Answers whether the order could be served now; reserves nothing. */
-export const onValidateInventory = handler(
-  order.ValidateInventory,
-  async ({ body, loaded, send }) => {
-    const decision = decideStock(body.items, stockById(loaded[0] ?? []));
-    const ref = { type: 'order', id: body.orderId };
-    await send(
-      decision.ok
-        ? message(inventory.InventoryValidated, { orderId: body.orderId }, ref)
-        : message(inventory.InventoryValidationFailed, { orderId: body.orderId, reason: decision.reason, code: decision.code }, ref),
-    );
+/** Answers whether the order could be served now; reserves nothing. One round trip to read with BEGIN, one to answer with COMMIT. */
+export const onValidateInventory = handler(order.ValidateInventory, {
+  load: (body) => ({ products: productStock({ ids: body.items.map((item) => item.productId) }) }),
+  handle: ({ body, loaded, send }) => {
+    const decision = decideValidation(body, { products: loaded.products });
+    send(replyAbout(body.orderId, decision.reply));
   },
-  { load: (body) => [productStockStatement(body.items.map((item) => item.productId), false)] },
-);
+});

@@ -1,0 +1,45 @@
+import type { BodyOf, Contract } from '@saga/shared/contracts';
+
+/** A reply to the order service: the contract it is sent under and its body. */
+export interface Reply<C extends Contract = Contract> {
+  contract: C;
+  body: BodyOf<C>;
+}
+
+export const reply = <C extends Contract>(contract: C, body: BodyOf<C>): Reply<C> => ({ contract, body });
+
+/** The order's payment as stored: at most one per order. */
+export interface StoredPayment {
+  id: string;
+  userId: string;
+  /** A decimal string, "1299.99". */
+  amount: string;
+  status: 'Completed' | 'Failed' | 'Refunded';
+  reason: string | null;
+}
+
+/** A payment to record; a Failed one charges nothing and stands for the order's refused (or cancelled) charge. */
+export interface NewPayment {
+  id: string;
+  orderId: string;
+  userId: string;
+  amount: string;
+  status: 'Completed' | 'Failed';
+  reason: string | null;
+}
+
+/**
+ * What billing changes, as facts, in the order they are written. `db/queries` maps each
+ * to its statement; nothing here knows tables or SQL. Amounts are decimal strings.
+ */
+export type BillingWrite =
+  | { type: 'paymentRecorded'; payment: NewPayment }
+  | { type: 'accountDebited'; userId: string; amount: string }
+  | { type: 'accountCredited'; userId: string; amount: string }
+  | { type: 'paymentRefunded'; paymentId: string };
+
+/** A participant's decision on one command: what to write, and what to answer. */
+export interface Decision<R extends Reply> {
+  writes: BillingWrite[];
+  reply: R;
+}

@@ -1,0 +1,31 @@
+import type { BodyOf, Contract } from '@saga/shared/contracts';
+
+/** A reply to the order service: the contract it is sent under and its body. */
+export interface Reply<C extends Contract = Contract> {
+  contract: C;
+  body: BodyOf<C>;
+}
+
+export const reply = <C extends Contract>(contract: C, body: BodyOf<C>): Reply<C> => ({ contract, body });
+
+/**
+ * What inventory changes, as facts, in the order they are written. `db/queries` maps each
+ * to its statement; nothing here knows tables or SQL.
+ */
+export type InventoryWrite =
+  /** Moves `quantity` of a product from free stock to reserved. */
+  | { type: 'stockReserved'; productId: string; quantity: number }
+  /** Moves `quantity` of a product from reserved back to free stock. */
+  | { type: 'stockReturned'; productId: string; quantity: number }
+  /** Records the order's reservations, one per product, as Reserved. */
+  | { type: 'reservationsRecorded'; reservations: ReadonlyArray<{ id: string; orderId: string; productId: string; quantity: number }> }
+  /** Marks reservations Released. */
+  | { type: 'reservationsReleased'; reservationIds: readonly string[] }
+  /** The tombstone: the order was released (compensated), so a late reservation of it is refused. */
+  | { type: 'orderReleased'; orderId: string };
+
+/** A participant's decision on one command: what to write, and what to answer. */
+export interface Decision<R extends Reply> {
+  writes: InventoryWrite[];
+  reply: R;
+}
