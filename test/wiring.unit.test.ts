@@ -3,8 +3,9 @@ import { billingHandlers } from '../services/billing/src/handlers';
 import { inventoryHandlers } from '../services/inventory/src/handlers';
 import { orderSagaMachine, orderSagaOutputs } from '../services/order/src/domain/orderSaga.machine';
 import { orderHandlers as buildOrderHandlers } from '../services/order/src/handlers';
+import { OrderSagas } from '../services/order/src/saga/orderSagas';
 
-const orderHandlers = buildOrderHandlers({ stepMs: 30_000, sagaMs: 300_000 });
+const orderHandlers = buildOrderHandlers(new OrderSagas({ stepMs: 30_000, sagaMs: 300_000 }));
 
 // Queue bindings are derived from each service's handler list, so these checks mean
 // no message the saga sends or awaits can be left unbound on the broker.

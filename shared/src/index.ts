@@ -33,3 +33,5 @@ export * from './brokerSetup';
 export * from './broker/credentials';
 export * from './broker/provision';
 export * from './broker/rabbitmqctl';
+export * from './saga/definition';
+export * from './saga/saga.machine';

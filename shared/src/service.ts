@@ -31,7 +31,8 @@ export interface BackgroundWorker {
 
 export interface ServiceDefinition {
   migrationsFolder: string;
-  handlers: readonly MessageHandler[];
+  /** What its consumer handles: a list, or one built from the service's dependencies (its metrics, say). */
+  handlers: readonly MessageHandler[] | ((deps: ServiceDeps) => readonly MessageHandler[]);
   routes(app: Express, deps: ServiceDeps): void;
   /** Registers the service's own metrics (beside the kernel's) once its dependencies exist. */
   instrument?: (deps: ServiceDeps) => void;
@@ -114,7 +115,7 @@ export async function startService(
     const consumer = new Consumer({
       endpoint: config.service,
       service: config.service,
-      handlers: definition.handlers,
+      handlers: typeof definition.handlers === 'function' ? definition.handlers(deps) : definition.handlers,
       pool: database.pool,
       amqp,
       topology: topo,

@@ -4,11 +4,10 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { sql } from 'drizzle-orm';
-import { ERROR_HEADER, handler, TransientError, type Consumer, type Settlement } from '@saga/shared';
+import { ERROR_HEADER, handler, statement, TransientError, type Consumer, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import { contract } from '@saga/shared/contracts';
-import { kernelFixture, Ping as GuestPing, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
+import { effects, kernelFixture, Ping as GuestPing, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
 
 // Run as the system runs: billing's user consumes, the order user sends.
 const Ping = contract(GuestPing.messageType, GuestPing.schema, { producer: 'order' });
@@ -29,14 +28,16 @@ let failuresLeft = new Map<number, number>();
 let broken = false;
 const settled: Settlement[] = [];
 
-const onPing = handler(Ping, async ({ tx, body, envelope }) => {
-  const left = failuresLeft.get(body.n) ?? 0;
-  if (left > 0) {
-    failuresLeft.set(body.n, left - 1);
-    throw new TransientError(`ping ${body.n}: database busy`);
-  }
-  if (broken && body.n === 3) throw new TransientError('ping 3: the downstream it needs is broken');
-  await tx.execute(sql`insert into effects (message_id, n) values (${envelope.messageId}, ${body.n})`);
+const onPing = handler(Ping, {
+  handle: ({ body, envelope, write }) => {
+    const left = failuresLeft.get(body.n) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(body.n, left - 1);
+      throw new TransientError(`ping ${body.n}: database busy`);
+    }
+    if (broken && body.n === 3) throw new TransientError('ping 3: the downstream it needs is broken');
+    write(statement('effect', (db) => db.insert(effects).values({ messageId: envelope.messageId, n: body.n })));
+  },
 });
 
 beforeAll(async () => {

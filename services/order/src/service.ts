@@ -1,25 +1,33 @@
 import path from 'node:path';
-import type { ServiceDefinition } from '@saga/shared';
+import { sagaLabels, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
 import { orderRoutes } from './api/orders';
+import { orderSaga } from './domain/orderSaga.definition';
 import { orderHandlers } from './handlers';
 import { DeadlineSweeper } from './saga/deadlineSweeper';
-import { registerSagaMetrics } from './saga/sagaMetrics';
+import { OrderSagas } from './saga/orderSagas';
+import { SagaMetrics } from './saga/sagaMetrics';
 import { loadOrderSettings, type OrderSettings } from './settings';
 
 export function orderService(settings: OrderSettings): ServiceDefinition {
+  // One saga service per started service, with that service's metrics: built from the
+  // dependencies the kernel hands to each part (all the same deps for one start).
+  const composed = new WeakMap<ServiceDeps, { sagas: OrderSagas; metrics: SagaMetrics }>();
+  const compose = (deps: ServiceDeps) => {
+    let parts = composed.get(deps);
+    if (!parts) {
+      const metrics = new SagaMetrics(deps.metrics, deps.database.pool, sagaLabels(orderSaga));
+      parts = { sagas: new OrderSagas(settings.timeouts, metrics), metrics };
+      composed.set(deps, parts);
+    }
+    return parts;
+  };
   return {
     migrationsFolder: path.join(__dirname, '..', 'drizzle'),
-    handlers: orderHandlers(settings.timeouts),
-    routes: (app, deps) => orderRoutes(app, deps, settings.timeouts),
-    instrument: (deps) => void registerSagaMetrics(deps.metrics, deps.database.pool),
+    instrument: (deps) => void compose(deps),
+    handlers: (deps) => orderHandlers(compose(deps).sagas),
+    routes: (app, deps) => orderRoutes(app, deps, compose(deps).sagas, compose(deps).metrics),
     background: (deps) => [
-      new DeadlineSweeper(
-        deps.database,
-        settings,
-        deps.runtime,
-        deps.logger.child({ component: 'deadline-sweeper' }),
-        registerSagaMetrics(deps.metrics, deps.database.pool),
-      ),
+      new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' })),
     ],
   };
 }

@@ -1,11 +1,8 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import {
-  orderSagaMachine,
-  orderSagaOutputs,
-  type OrderSagaEvent,
-  type OrderSagaInput,
-  type SagaMessage,
-} from '../src/domain/orderSaga.machine';
+import { sagaReplies, type SagaEvent, type SagaMessage } from '@saga/shared';
+import { billing, inventory, type Contract } from '@saga/shared/contracts';
+import { orderSaga } from '../src/domain/orderSaga.definition';
+import { orderSagaMachine, orderSagaOutputs, type OrderSagaInput } from '../src/domain/orderSaga.machine';
 import { viewSaga } from '../src/domain/sagaView';
 
 type Snapshot = SnapshotFrom<typeof orderSagaMachine>;
@@ -18,20 +15,27 @@ const input: OrderSagaInput = {
 };
 const at = '2026-11-21T10:00:00.000Z';
 
-const events: Record<OrderSagaEvent['type'], OrderSagaEvent> = {
-  InventoryValidated: { type: 'InventoryValidated', at },
-  InventoryValidationFailed: { type: 'InventoryValidationFailed', at, reason: 'Unknown product: 2d6f0a7b' },
-  InventoryReserved: { type: 'InventoryReserved', at },
-  InventoryReservationFailed: { type: 'InventoryReservationFailed', at, reason: 'Insufficient stock for Laptop' },
-  PaymentProcessed: { type: 'PaymentProcessed', at, amount: '2599.98' },
-  PaymentFailed: { type: 'PaymentFailed', at, reason: 'Insufficient funds: balance 10.00, needed 2599.98' },
-  InventoryReleased: { type: 'InventoryReleased', at, releasedQuantity: 2 },
-  PaymentRefunded: { type: 'PaymentRefunded', at, refundedAmount: '2599.98' },
+/** A reply as the order service's handler turns it into the machine's event (from the saga definition). */
+const replyEvent = (contract: Contract, body: object = {}): SagaEvent =>
+  sagaReplies(orderSaga)
+    .find((reply) => reply.contract === contract)!
+    .toEvent({ orderId: input.orderId, ...body }, at);
+
+const events = {
+  InventoryValidated: replyEvent(inventory.InventoryValidated),
+  InventoryValidationFailed: replyEvent(inventory.InventoryValidationFailed, { reason: 'Unknown product: 2d6f0a7b', code: 'unknown_product' }),
+  InventoryReserved: replyEvent(inventory.InventoryReserved),
+  InventoryReservationFailed: replyEvent(inventory.InventoryReservationFailed, { reason: 'Insufficient stock for Laptop', code: 'insufficient_stock' }),
+  PaymentProcessed: replyEvent(billing.PaymentProcessed, { paymentId: input.userId, amount: '2599.98' }),
+  PaymentFailed: replyEvent(billing.PaymentFailed, { reason: 'Insufficient funds: balance 10.00, needed 2599.98', code: 'insufficient_funds' }),
+  InventoryReleased: replyEvent(inventory.InventoryReleased, { releasedQuantity: 2 }),
+  PaymentRefunded: replyEvent(billing.PaymentRefunded, { refundedAmount: '2599.98' }),
   DeadlinePassed: { type: 'DeadlinePassed', at, deadline: 'step', afterMs: 30_000 },
-};
+} satisfies Record<string, SagaEvent>;
+type EventName = keyof typeof events;
 
 /** Drives the machine from its start through `path`, persisting and restoring the snapshot between events as the handler does. */
-function reach(...path: OrderSagaEvent['type'][]): Snapshot {
+function reach(...path: EventName[]): Snapshot {
   let [snapshot] = initialTransition(orderSagaMachine, input);
   for (const type of path) {
     const restored = orderSagaMachine.resolveState(JSON.parse(JSON.stringify(orderSagaMachine.getPersistedSnapshot(snapshot))));
@@ -57,7 +61,7 @@ interface Expected {
   sends: string[];
 }
 
-const fixtures: Array<{ name: string; snapshot: () => Snapshot; moves: Partial<Record<OrderSagaEvent['type'], Expected>> }> = [
+const fixtures: Array<{ name: string; snapshot: () => Snapshot; moves: Partial<Record<EventName, Expected>> }> = [
   {
     name: 'validating inventory',
     snapshot: () => reach(),
@@ -112,7 +116,7 @@ const fixtures: Array<{ name: string; snapshot: () => Snapshot; moves: Partial<R
 
 describe('order saga, every state x event', () => {
   for (const fixture of fixtures) {
-    for (const type of Object.keys(events) as OrderSagaEvent['type'][]) {
+    for (const type of Object.keys(events) as EventName[]) {
       const expected = fixture.moves[type];
       if (expected) {
         it(`when ${fixture.name} and ${type} arrives, it moves to ${expected.state} and sends ${expected.sends.join(', ')}`, () => {

@@ -7,8 +7,8 @@ import { totalCents } from '../domain/order';
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
-import { sagaMetricsOf } from '../saga/sagaMetrics';
-import type { SagaTimeouts } from '../settings';
+import type { OrderSagas } from '../saga/orderSagas';
+import type { SagaMetrics } from '../saga/sagaMetrics';
 
 const PlaceOrderBody = z.object({
   userId: z.uuid({ error: 'must be a uuid' }),
@@ -53,15 +53,15 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   return { createdAt, id };
 }
 
-export function orderRoutes(app: Express, { database, runtime, metrics }: ServiceDeps, timeouts: SagaTimeouts): void {
+export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sagas: OrderSagas, metrics: SagaMetrics): void {
   const { db } = database;
   app.post('/api/orders', async (req, res) => {
     const body = validate(PlaceOrderBody, req.body, 'order');
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
-    const { order, replayed } = await placeOrder(database, body, key, runtime, timeouts);
+    const { order, replayed } = await placeOrder(database, body, key, runtime, sagas.timeouts);
     if (replayed) res.set('Idempotent-Replayed', 'true');
-    else sagaMetricsOf(metrics)?.sagaStarted();
+    else metrics.sagaStarted();
     res.status(202).location(`/api/orders/${order.id}`).json(order);
   });
 

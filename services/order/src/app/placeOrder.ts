@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { jsonLiteral, literal, message, outboxInsertStatement, outboxRows, transaction, unprocessable, type Database, type DatabaseHandle, type Runtime } from '@saga/shared';
+import { insertOutboxRows, insertRows, message, outboxRows, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
-import { idempotencyKeys } from '../db/schema';
+import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
 import { startOrderSaga } from '../saga/orderSagaStore';
 import type { SagaTimeouts } from '../settings';
@@ -15,18 +15,16 @@ export interface PlacedOrder {
 
 class KeyAlreadyUsed extends Error {}
 
-function insertOrderStatement(order: OrderRow): string {
-  return `insert into orders (id, user_id, status, items, total_amount, created_at, updated_at)
-    values (${literal(order.id)}, ${literal(order.userId)}, ${literal(order.status)}, ${jsonLiteral(order.items)},
-      ${literal(order.totalAmount)}::numeric, ${literal(order.createdAt)}, ${literal(order.updatedAt)})`;
-}
+const insertOrder = insertRows('order_insert_order', orders, ['id', 'userId', 'status', 'items', 'totalAmount', 'createdAt', 'updatedAt'], 1);
 
-/** Claims the key for this order; returns no row if another request holds it (waiting until that one ends). */
-function claimKeyStatement(key: string, bodyFingerprint: string, answer: OrderJson, now: Date): string {
-  return `insert into idempotency_keys (key, fingerprint, order_id, response, created_at)
-    values (${literal(key)}, ${literal(bodyFingerprint)}, ${literal(answer.id)}, ${jsonLiteral(answer)}, ${literal(now)})
-    on conflict do nothing returning key`;
-}
+/** Claims the key for this order; yields no row if another request holds it (waiting until that one ends). */
+const claimKey = prepared('order_claim_idempotency_key', (db, p: Placeholders<typeof idempotencyKeys.$inferInsert>) =>
+  db
+    .insert(idempotencyKeys)
+    .values({ key: p.key, fingerprint: p.fingerprint, orderId: p.orderId, response: p.response, createdAt: p.createdAt })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key }),
+);
 
 /**
  * Accepts an order: in ONE transaction of two round trips, the order (Pending) and the
@@ -58,12 +56,16 @@ export async function placeOrder(
       updatedAt: now,
     };
     const answer = orderJson(created);
-    const opening = [insertOrderStatement(created), ...(idempotencyKey ? [claimKeyStatement(idempotencyKey, bodyFingerprint, answer, now)] : [])];
-    return await transaction(pool, opening.join('; '), async (opened) => {
-      if (idempotencyKey && opened[1]?.rowCount === 0) throw new KeyAlreadyUsed();
+    const opening = {
+      order: insertOrder([created]),
+      ...(idempotencyKey ? { key: claimKey({ key: idempotencyKey, fingerprint: bodyFingerprint, orderId: answer.id, response: answer, createdAt: now }) } : {}),
+    };
+    return await transaction(pool, opening, (opened) => {
+      if (opened.key?.length === 0) throw new KeyAlreadyUsed();
       const saga = startOrderSaga(
         { orderId: created.id, userId: created.userId, items: created.items.map(({ productId, quantity }) => ({ productId, quantity })), totalAmount: created.totalAmount },
-        runtime,
+        runtime.newId(),
+        now,
         timeouts,
       );
       const ref = { type: 'order', id: created.id };
@@ -75,7 +77,7 @@ export async function placeOrder(
         ),
         ...saga.messages,
       ]);
-      return { value: { order: answer, replayed: false }, closing: [saga.statement, outboxInsertStatement(events)].join('; ') };
+      return { value: { order: answer, replayed: false }, closing: [saga.statement, insertOutboxRows(events)] };
     });
   } catch (error) {
     if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) throw error;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { OrderItem } from '../domain/order';
-import type { HistoryEntry } from '../domain/orderSaga.machine';
+import type { HistoryEntry } from '@saga/shared';
 
 export const orders = pgTable(
   'orders',

@@ -1,18 +1,5 @@
-import type { SnapshotFrom } from 'xstate';
-import type { orderSagaMachine, SagaStatus } from './orderSaga.machine';
-
-type SagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
-type StateName = SagaSnapshot['value'];
-
-const STATUS: Record<StateName, SagaStatus> = {
-  ValidateInventory: 'Started',
-  ReserveInventory: 'InProgress',
-  ProcessPayment: 'InProgress',
-  Compensating: 'Compensating',
-  Completed: 'Completed',
-  Failed: 'Failed',
-  Compensated: 'Compensated',
-};
+import { sagaStatus, type SagaContext, type SagaStatus } from '@saga/shared';
+import { orderSaga, type OrderSagaInput } from './orderSaga.definition';
 
 export type OrderStatus = 'Pending' | 'Completed' | 'Failed';
 
@@ -24,10 +11,10 @@ export interface SagaView {
   terminal: boolean;
 }
 
-/** Reads what the API and the saga row show from a machine snapshot. */
-export function viewSaga(snapshot: SagaSnapshot): SagaView {
-  const state = snapshot.value;
-  const status = STATUS[state];
+/** What the API and the saga row show of a machine snapshot. */
+export function viewSaga(snapshot: { value: unknown; status: string; context: SagaContext<OrderSagaInput> }): SagaView {
+  const state = String(snapshot.value);
+  const status = sagaStatus(orderSaga, state);
   const currentStep = state === 'Compensating' ? (snapshot.context.compensations.at(-1) ?? state) : state;
   const orderStatus: OrderStatus = status === 'Completed' ? 'Completed' : snapshot.status === 'done' ? 'Failed' : 'Pending';
   return { status, currentStep, orderStatus, terminal: snapshot.status === 'done' };

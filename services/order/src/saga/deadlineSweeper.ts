@@ -1,10 +1,8 @@
 import { lte, or } from 'drizzle-orm';
-import { outboxInsertStatement, outboxRows, transaction, type DatabaseHandle, type Logger, type Runtime } from '@saga/shared';
-import type { SagaMetrics } from './sagaMetrics';
+import { insertOutboxRows, outboxRows, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
-import type { OrderSagaEvent } from '../domain/orderSaga.machine';
-import type { OrderSettings } from '../settings';
-import { advanceSaga, lockSagaStatement, type StoredSaga } from './orderSagaStore';
+import { orderSaga } from '../domain/orderSaga.definition';
+import type { OrderSagas } from './orderSagas';
 
 /**
  * Finds sagas whose step or overall deadline has passed and drives each with a
@@ -18,10 +16,10 @@ export class DeadlineSweeper {
 
   constructor(
     private readonly database: DatabaseHandle,
-    private readonly settings: OrderSettings,
+    private readonly sagas: OrderSagas,
+    private readonly sweepIntervalMs: number,
     private readonly runtime: Runtime,
     private readonly logger: Logger,
-    private readonly metrics?: SagaMetrics,
   ) {}
 
   start(): void {
@@ -53,26 +51,24 @@ export class DeadlineSweeper {
   }
 
   private async expire(orderId: string, now: Date): Promise<boolean> {
-    const { timeouts } = this.settings;
-    const result = await transaction(this.database.pool, lockSagaStatement(orderId, now), async ([locked]) => {
-      const saga = locked?.rows[0] as StoredSaga | undefined;
-      if (!saga) return { value: undefined }; // a reply or another replica got there first
-      const sagaExpired = saga.deadlineAt !== null && saga.deadlineAt <= now;
-      const event: OrderSagaEvent = {
+    const { timeouts } = this.sagas;
+    const result = await transaction(this.database.pool, { saga: this.sagas.lockDue(orderId, now) }, (opened) => {
+      const saga = opened.saga[0]; // none: a reply or another replica got there first
+      const sagaExpired = saga?.deadlineAt != null && saga.deadlineAt <= now;
+      const event: DeadlineEvent = {
         type: 'DeadlinePassed',
         at: now.toISOString(),
         deadline: sagaExpired ? 'saga' : 'step',
-        afterMs: sagaExpired ? timeouts.sagaMs : timeouts.stepMs,
+        afterMs: sagaExpired ? timeouts.sagaMs : stepDeadlineMs(orderSaga, saga?.currentStep ?? '', timeouts.stepMs),
       };
-      const advanced = advanceSaga(saga, orderId, event, now, timeouts);
-      if (!advanced.changed) return { value: undefined };
+      const advanced = this.sagas.advance(saga, orderId, event, now);
+      if (!advanced.advanced) return { value: undefined };
       this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: advanced.status }, 'saga deadline passed');
       const messages = outboxRows({ source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, advanced.messages);
-      return { value: advanced, closing: [...advanced.statements, outboxInsertStatement(messages)].filter(Boolean).join('; ') };
+      return { value: advanced, closing: messages.length > 0 ? [...advanced.writes, insertOutboxRows(messages)] : advanced.writes };
     });
-    if (!result) return false;
-    this.metrics?.progressed(result.progress);
-    return true;
+    result?.committed();
+    return result !== undefined;
   }
 
   private schedule(): void {
@@ -84,6 +80,6 @@ export class DeadlineSweeper {
           (error: unknown) => this.logger.warn({ err: error }, 'deadline sweep failed; trying again'),
         )
         .finally(() => this.schedule());
-    }, this.settings.deadlineSweepIntervalMs);
+    }, this.sweepIntervalMs);
   }
 }

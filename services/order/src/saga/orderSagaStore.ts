@@ -1,12 +1,60 @@
-import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { jsonLiteral, literal, message, type OutgoingMessage, type Runtime } from '@saga/shared';
-import { orderSagaMachine, type OrderSagaEvent, type OrderSagaInput, type SagaMessage } from '../domain/orderSaga.machine';
+import { and, eq, lte, or, sql } from 'drizzle-orm';
+import { initialTransition, transition } from 'xstate';
+import { assignFrom, insertRows, message, prepared, stepDeadlineMs, type HistoryEntry, type OutgoingMessage, type Placeholders, type SagaEvent, type SagaMessage, type Statement } from '@saga/shared';
+import { orderSagas, orders } from '../db/schema';
+import { orderSaga } from '../domain/orderSaga.definition';
+import { orderSagaMachine, type OrderSagaInput } from '../domain/orderSaga.machine';
 import { viewSaga, type SagaView } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
-import type { SagaProgress } from './sagaMetrics';
 
-type SagaSnapshot = SnapshotFrom<typeof orderSagaMachine>;
+type SagaSnapshot = ReturnType<typeof initialTransition<typeof orderSagaMachine>>[0];
 type SagaActions = ReturnType<typeof transition<typeof orderSagaMachine>>[1];
+
+/** What a transition needs of a stored saga row. */
+export interface StoredSaga {
+  id: string;
+  /** The step or compensation under way. */
+  currentStep: string;
+  snapshot: unknown;
+  deadlineAt: Date | null;
+  createdAt: Date;
+}
+
+const stored = { id: orderSagas.id, currentStep: orderSagas.currentStep, snapshot: orderSagas.snapshot, deadlineAt: orderSagas.deadlineAt, createdAt: orderSagas.createdAt };
+
+/** Reads and row-locks an order's saga (with BEGIN). */
+export const lockSaga = prepared('order_lock_saga', (db, p: Placeholders<{ orderId: string }>) =>
+  db.select(stored).from(orderSagas).where(eq(orderSagas.orderId, p.orderId)).for('update'),
+);
+
+/** The same, only if one of its deadlines has passed by `dueAt`, skipping it if another transaction holds it (the deadline sweeper). */
+export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<{ orderId: string; dueAt: Date }>) =>
+  db
+    .select(stored)
+    .from(orderSagas)
+    .where(and(eq(orderSagas.orderId, p.orderId), or(lte(orderSagas.stepDeadlineAt, p.dueAt), lte(orderSagas.deadlineAt, p.dueAt))))
+    .for('update', { skipLocked: true }),
+);
+
+const insertSaga = insertRows('order_insert_saga', orderSagas, [
+  'id', 'orderId', 'status', 'currentStep', 'history', 'snapshot', 'version', 'createdAt', 'updatedAt', 'stepDeadlineAt', 'deadlineAt',
+], 1);
+
+type SagaChange = Required<Pick<typeof orderSagas.$inferInsert, 'status' | 'currentStep' | 'history' | 'snapshot' | 'updatedAt' | 'completedAt' | 'stepDeadlineAt' | 'deadlineAt'>>;
+
+const saveSaga = prepared('order_save_saga', (db, p: Placeholders<SagaChange & { id: string }>) =>
+  db
+    .update(orderSagas)
+    .set({
+      ...assignFrom(orderSagas, ['status', 'currentStep', 'history', 'snapshot', 'updatedAt', 'completedAt', 'stepDeadlineAt', 'deadlineAt']),
+      version: sql`${orderSagas.version} + 1`,
+    })
+    .where(eq(orderSagas.id, p.id)),
+);
+
+const setOrderStatus = prepared('order_set_status', (db, p: Placeholders<{ id: string; status: 'Pending' | 'Completed' | 'Failed'; updatedAt: Date }>) =>
+  db.update(orders).set(assignFrom(orders, ['status', 'updatedAt'])).where(eq(orders.id, p.id)),
+);
 
 /** The outbox messages a transition asked for, in order. */
 function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
@@ -21,90 +69,105 @@ function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
 const later = (now: Date, ms: number) => new Date(now.getTime() + ms);
 
 /**
- * Deadlines after a change: every non-final state gets a fresh step deadline; the
- * saga's overall deadline stops applying once it compensates (compensation must finish).
+ * Deadlines after a change: every non-final state gets a fresh step deadline (the step's
+ * own, or the default); the saga's overall deadline stops applying once it compensates
+ * (compensation must finish).
  */
 function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
   if (view.terminal) return { stepDeadlineAt: null, deadlineAt: null };
-  return { stepDeadlineAt: later(now, timeouts.stepMs), deadlineAt: view.status === 'Compensating' ? null : deadlineAt };
+  return {
+    stepDeadlineAt: later(now, stepDeadlineMs(orderSaga, view.currentStep, timeouts.stepMs)),
+    deadlineAt: view.status === 'Compensating' ? null : deadlineAt,
+  };
 }
 
-/**
- * A new order's saga: the statement that creates its row (for the order's transaction,
- * with its COMMIT) and its first messages.
- */
-export function startOrderSaga(input: OrderSagaInput, runtime: Runtime, timeouts: SagaTimeouts): { statement: string; messages: OutgoingMessage[] } {
+/** A new order's saga: the statement that creates its row (for the order's transaction, with its COMMIT) and its first messages. */
+export function startOrderSaga(input: OrderSagaInput, sagaId: string, now: Date, timeouts: SagaTimeouts): { statement: Statement; messages: OutgoingMessage[] } {
   const [snapshot, actions] = initialTransition(orderSagaMachine, input);
   const view = viewSaga(snapshot);
-  const now = runtime.now();
   const { stepDeadlineAt, deadlineAt } = deadlines(view, now, timeouts, later(now, timeouts.sagaMs));
-  const statement = `insert into order_sagas (id, order_id, status, current_step, history, snapshot, version, created_at, updated_at, step_deadline_at, deadline_at)
-    values (${literal(runtime.newId())}, ${literal(input.orderId)}, ${literal(view.status)}, ${literal(view.currentStep)},
-      ${jsonLiteral(snapshot.context.history)}, ${jsonLiteral(orderSagaMachine.getPersistedSnapshot(snapshot))}, 1,
-      ${literal(now)}, ${literal(now)}, ${literal(stepDeadlineAt)}, ${literal(deadlineAt)})`;
+  const statement = insertSaga([
+    {
+      id: sagaId,
+      orderId: input.orderId,
+      status: view.status,
+      currentStep: view.currentStep,
+      history: snapshot.context.history,
+      snapshot: orderSagaMachine.getPersistedSnapshot(snapshot),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      stepDeadlineAt,
+      deadlineAt,
+    },
+  ]);
   return { statement, messages: messagesOf(actions, input.orderId) };
 }
 
-/** What a transition needs of a stored saga row. */
-export interface StoredSaga {
-  id: string;
-  snapshot: unknown;
-  deadlineAt: Date | null;
+/** What one committed transition did, for the metrics. */
+export interface SagaProgress {
+  history: HistoryEntry[];
+  /** How many entries at the end of `history` this transition added. */
+  added: number;
+  status: SagaView['status'];
+  terminal: boolean;
   createdAt: Date;
+  now: Date;
+  /** The refusal code of the reply that caused it, if any (bounded values). */
+  failureCode?: string;
 }
 
-/**
- * Reads and row-locks an order's saga, as a statement to send with BEGIN. With `dueAt`,
- * only a saga one of whose deadlines has passed by then, skipping one another
- * transaction holds (for the deadline sweeper).
- */
-export function lockSagaStatement(orderId: string, dueAt?: Date): string {
-  const due = dueAt ? ` and (step_deadline_at <= ${literal(dueAt)} or deadline_at <= ${literal(dueAt)})` : '';
-  return `select id, snapshot, deadline_at as "deadlineAt", created_at as "createdAt" from order_sagas
-    where order_id = ${literal(orderId)}${due} for update${dueAt ? ' skip locked' : ''}`;
-}
-
-export type AdvanceResult =
+export type Transition =
   | { changed: false }
   | {
       changed: true;
-      /** Saves the new snapshot, history, status, deadlines and the order's status (to send with COMMIT). */
-      statements: string[];
+      /** The saga row's new values, and the order's new status if it changed. */
+      change: SagaChange & { id: string };
+      orderStatus?: SagaView['orderStatus'];
+      /** Save them (to send with COMMIT). */
+      writes: Statement[];
       messages: OutgoingMessage[];
-      status: string;
-      progress: Omit<SagaProgress, 'failureCode'>;
+      status: SagaView['status'];
+      progress: SagaProgress;
     };
 
+/** The saga's input, as its stored snapshot holds it. */
+export function inputOf(saga: StoredSaga): OrderSagaInput {
+  return (saga.snapshot as { context: OrderSagaInput }).context;
+}
+
 /**
- * Applies one event to a saga read (and locked) by `lockSagaStatement`: the snapshot
- * is restored and the transition computed purely. Returns the statements that write
- * the change back and the messages to enqueue, both for the caller's transaction. An
- * event the current state does not expect (a duplicate or late reply) changes nothing.
+ * Applies one event to a saga read (and locked) by `lockSaga`: the snapshot is restored
+ * and the transition computed purely. Returns the writes that store the change and the
+ * messages to enqueue, both for the caller's transaction. An event the current state
+ * does not expect (a duplicate or late reply) changes nothing.
  */
-export function advanceSaga(saga: StoredSaga, orderId: string, event: OrderSagaEvent, now: Date, timeouts: SagaTimeouts): AdvanceResult {
+export function transitionSaga(saga: StoredSaga, orderId: string, event: SagaEvent, now: Date, timeouts: SagaTimeouts): Transition {
   const current = orderSagaMachine.resolveState(saga.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
   const [next, actions] = transition(orderSagaMachine, current, event);
   if (next === current) return { changed: false };
   const before = viewSaga(current);
   const after = viewSaga(next as SagaSnapshot);
-  const { stepDeadlineAt, deadlineAt } = deadlines(after, now, timeouts, saga.deadlineAt);
-  const statements = [
-    `update order_sagas set status = ${literal(after.status)}, current_step = ${literal(after.currentStep)},
-      history = ${jsonLiteral(next.context.history)}, snapshot = ${jsonLiteral(orderSagaMachine.getPersistedSnapshot(next))},
-      version = version + 1, updated_at = ${literal(now)}, completed_at = ${literal(after.terminal ? now : null)},
-      step_deadline_at = ${literal(stepDeadlineAt)}, deadline_at = ${literal(deadlineAt)}
-      where id = ${literal(saga.id)}`,
-  ];
-  if (after.orderStatus !== before.orderStatus) {
-    statements.push(`update orders set status = ${literal(after.orderStatus)}, updated_at = ${literal(now)} where id = ${literal(orderId)}`);
-  }
-  const progress = {
+  const change = {
+    id: saga.id,
+    status: after.status,
+    currentStep: after.currentStep,
+    history: next.context.history,
+    snapshot: orderSagaMachine.getPersistedSnapshot(next),
+    updatedAt: now,
+    completedAt: after.terminal ? now : null,
+    ...deadlines(after, now, timeouts, saga.deadlineAt),
+  };
+  const orderStatus = after.orderStatus !== before.orderStatus ? after.orderStatus : undefined;
+  const writes = [saveSaga(change), ...(orderStatus ? [setOrderStatus({ id: orderId, status: orderStatus, updatedAt: now })] : [])];
+  const progress: SagaProgress = {
     history: next.context.history,
     added: next.context.history.length - current.context.history.length,
     status: after.status,
     terminal: after.terminal,
     createdAt: saga.createdAt,
     now,
+    ...('outcome' in event && event.outcome === 'failed' ? { failureCode: event.code } : {}),
   };
-  return { changed: true, statements, messages: messagesOf(actions, orderId), status: after.status, progress };
+  return { changed: true, change, ...(orderStatus ? { orderStatus } : {}), writes, messages: messagesOf(actions, orderId), status: after.status, progress };
 }

@@ -1,25 +1,11 @@
 import type { Counter, Histogram } from 'prom-client';
 import type { Pool } from 'pg';
 import type { Metrics } from '@saga/shared';
-import type { HistoryEntry, SagaStatus } from '../domain/orderSaga.machine';
+import type { SagaProgress } from './orderSagaStore';
 
-const COMPENSATIONS = new Set(['ReleaseInventory', 'RefundPayment']);
 const SAGA_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
-/** What one committed transition did, for the metrics. */
-export interface SagaProgress {
-  history: HistoryEntry[];
-  /** How many entries at the end of `history` this transition added. */
-  added: number;
-  status: SagaStatus;
-  terminal: boolean;
-  createdAt: Date;
-  now: Date;
-  /** The refusal code of the reply that caused it, if any (bounded values). */
-  failureCode?: string;
-}
-
-/** Saga metrics, registered once per service registry; in-flight gauges are computed at scrape time. */
+/** Saga metrics, registered once per service's registry; in-flight gauges are computed at scrape time. */
 export class SagaMetrics {
   private readonly started: Counter;
   private readonly completed: Counter<'outcome'>;
@@ -28,8 +14,11 @@ export class SagaMetrics {
   private readonly stepFailures: Counter<'step' | 'reason'>;
   private readonly compensations: Counter<'step'>;
   private readonly timeouts: Counter<'step'>;
+  private readonly compensationNames: ReadonlySet<string>;
 
-  constructor(metrics: Metrics, pool: Pool) {
+  /** `labels`: the saga's steps and compensations (from its definition); their series start at zero. */
+  constructor(metrics: Metrics, pool: Pool, labels: { steps: readonly string[]; compensations: readonly string[] }) {
+    this.compensationNames = new Set(labels.compensations);
     this.started = metrics.counter('saga_started_total', 'Sagas started (orders accepted)', []);
     this.completed = metrics.counter('saga_completed_total', 'Sagas ended, by outcome: completed, compensated, failed, timed_out', ['outcome']);
     this.duration = metrics.histogram('saga_duration_seconds', 'From order accepted to saga ended', ['outcome'], SAGA_BUCKETS);
@@ -37,6 +26,8 @@ export class SagaMetrics {
     this.stepFailures = metrics.counter('saga_step_failures_total', 'Steps that failed, by reason code (or timeout)', ['step', 'reason']);
     this.compensations = metrics.counter('saga_compensations_total', 'Compensations completed', ['step']);
     this.timeouts = metrics.counter('saga_timeouts_total', 'Deadlines passed, by the step under way', ['step']);
+    for (const step of labels.steps) this.timeouts.inc({ step }, 0);
+    for (const step of labels.compensations) this.compensations.inc({ step }, 0);
     metrics.scrapeGauge('saga_in_flight', 'Sagas not yet ended, by state', ['state'], async (gauge) => {
       const { rows } = await pool.query<{ status: string; count: string }>(
         'select status, count(*) as count from order_sagas where completed_at is null group by status',
@@ -68,7 +59,7 @@ export class SagaMetrics {
         this.timeouts.inc({ step: entry.step });
         this.stepFailures.inc({ step: entry.step, reason: 'timeout' });
       }
-      if (entry.status === 'Completed' && COMPENSATIONS.has(entry.step)) this.compensations.inc({ step: entry.step });
+      if (entry.status === 'Completed' && this.compensationNames.has(entry.step)) this.compensations.inc({ step: entry.step });
     }
     if (progress.terminal) {
       const outcome = history.some((h) => h.status === 'TimedOut') ? 'timed_out' : progress.status.toLowerCase();
@@ -77,16 +68,3 @@ export class SagaMetrics {
     }
   }
 }
-
-const registered = new WeakMap<Metrics, SagaMetrics>();
-
-/** Registers the saga metrics on a service's registry (once). */
-export function registerSagaMetrics(metrics: Metrics, pool: Pool): SagaMetrics {
-  const existing = registered.get(metrics);
-  if (existing) return existing;
-  const created = new SagaMetrics(metrics, pool);
-  registered.set(metrics, created);
-  return created;
-}
-
-export const sagaMetricsOf = (metrics: Metrics | undefined) => (metrics ? registered.get(metrics) : undefined);
