@@ -34,7 +34,8 @@ describe('the registry of services', () => {
 
   it.each(SERVICE_NAMES)("loads %s's ServiceDefinition from its src/service.ts", (name) => {
     const definition = PARTICIPANTS.find((entry) => entry.name === name)!.definition({});
-    expect(definition).toEqual(expect.objectContaining({ migrationsFolder: path.join(root, 'services', name, 'drizzle'), handlers: expect.any(Array), routes: expect.any(Function) }));
+    expect(definition).toEqual(expect.objectContaining({ migrationsFolder: path.join(root, 'services', name, 'drizzle'), routes: expect.any(Function) }));
+    expect(Array.isArray(definition.handlers) || typeof definition.handlers === 'function').toBe(true);
   });
 
   it('is what the committed infrastructure files were generated from (npm run infra:generate)', () => {
