@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // The domain is pure: no I/O, no clock, no random ids. Time and ids come in as arguments.
-    files: ['services/*/src/domain/**/*.ts'],
+    files: ['services/*/src/domain/**/*.ts', 'shared/src/saga/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: effects, message: 'Domain code does no I/O; do it in a handler or route.' }] }],
       'no-restricted-syntax': [

@@ -15,8 +15,8 @@ export async function postgresCeiling(databaseUrl: string, concurrency: number, 
     await pool.query(`
       create table if not exists bench_inbox (consumer text, message_id text, handled_at timestamptz, primary key (consumer, message_id));
       create table if not exists bench_rows (id int primary key, version int not null);
-      create table if not exists bench_outbox (id uuid primary key, type text, payload jsonb, headers jsonb, created_at timestamptz);
-      insert into bench_rows select g, 0 from generate_series(1, ${concurrency}) g on conflict do nothing;`);
+      create table if not exists bench_outbox (id uuid primary key, type text, payload jsonb, headers jsonb, created_at timestamptz);`);
+    await pool.query('insert into bench_rows select g, 0 from generate_series(1, $1::int) g on conflict do nothing', [concurrency]);
     let committed = 0;
     const until = performance.now() + durationMs;
     const started = performance.now();

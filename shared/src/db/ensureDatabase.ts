@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
+import { compile } from './statement';
 
 async function withAdminClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const admin = new URL(url);
@@ -14,7 +16,6 @@ async function withAdminClient<T>(url: string, work: (client: Client) => Promise
 }
 
 const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Creates the database named in `url` if it is missing, by connecting to the
@@ -27,7 +28,7 @@ export async function ensureDatabase(url: string): Promise<void> {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (rowCount) return;
     try {
-      await client.query(`create database ${quoted(name)}`);
+      await client.query(compile(sql`create database ${sql.identifier(name)}`));
     } catch (error) {
       // 42P04 duplicate_database, 23505 unique_violation: another replica won the race.
       const code = (error as { code?: string }).code;
@@ -37,7 +38,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  await withAdminClient(url, (client) => client.query(`drop database if exists ${quoted(databaseName(url))} with (force)`));
+  await withAdminClient(url, (client) => client.query(compile(sql`drop database if exists ${sql.identifier(databaseName(url))} with (force)`)));
 }
 
 export function redactUrl(url: string): string {

@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { Client } from 'pg';
+import { compile } from './statement';
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
 
@@ -42,7 +44,7 @@ export class NotificationListener {
       if (!this.stopped) this.retry(1);
     });
     await client.connect();
-    await client.query(`listen "${this.channel.replaceAll('"', '""')}"`);
+    await client.query(compile(sql`listen ${sql.identifier(this.channel)}`));
     this.client = client;
     this.onNotify();
   }

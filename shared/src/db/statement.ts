@@ -138,6 +138,16 @@ export function assignFrom<T extends PgTable, K extends keyof T['$inferInsert'] 
 const dialect = new PgDialect();
 
 /**
+ * A drizzle `sql` template as the driver's query config, for statements outside a
+ * transaction's batches: identifiers (a database, a channel) go in with `sql.identifier`,
+ * values as parameters.
+ */
+export function compile(query: SQL): { text: string; values: unknown[] } {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return { text, values: params };
+}
+
+/**
  * A prepared statement drizzle's builders cannot express (a function call, a `set local`),
  * written as a drizzle `sql` template: values are placeholders, tables and columns are
  * references to the schema, so it is still never text assembled from strings. Yields

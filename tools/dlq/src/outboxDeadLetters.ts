@@ -1,10 +1,18 @@
-import { openDatabase } from '@saga/shared';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { openDatabase, outbox, outboxDeadLetters } from '@saga/shared';
 
 export interface SetAsideRow {
   id: string;
   type: string;
   reason: string;
   failedAt: Date;
+}
+
+/** Thrown inside the transaction of a dry run, so it rolls back after counting. */
+class DryRun extends Error {
+  constructor(readonly ids: string[]) {
+    super('dry run');
+  }
 }
 
 /**
@@ -19,37 +27,38 @@ export class OutboxDeadLetters {
   }
 
   async list(limit: number): Promise<SetAsideRow[]> {
-    const { rows } = await this.database.pool.query<SetAsideRow>(
-      'select id, type, reason, failed_at as "failedAt" from outbox_dead_letters order by seq limit $1',
-      [limit],
-    );
-    return rows;
+    const { id, type, reason, failedAt, seq } = outboxDeadLetters;
+    return this.database.db.select({ id, type, reason, failedAt }).from(outboxDeadLetters).orderBy(asc(seq)).limit(limit);
   }
 
   /** Moves the chosen rows (one id, or all) back into the outbox, where the relay publishes them; returns their ids. */
   async retry(filter: { id: string } | { all: true }, dryRun = false): Promise<string[]> {
-    const client = await this.database.pool.connect();
+    const dead = outboxDeadLetters;
     try {
-      await client.query('begin');
-      const chosen = 'id' in filter ? 'where id = $1::uuid' : '';
-      const params = 'id' in filter ? [filter.id] : [];
-      const { rows } = await client.query<{ id: string }>(`select id from outbox_dead_letters ${chosen} order by seq for update`, params);
-      const ids = rows.map((row) => row.id);
-      if (!dryRun && ids.length > 0) {
-        await client.query(
-          `insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at)
-           select id, aggregatetype, aggregateid, type, payload, headers, created_at from outbox_dead_letters where id = any($1::uuid[]) order by seq`,
-          [ids],
-        );
-        await client.query('delete from outbox_dead_letters where id = any($1::uuid[])', [ids]);
-      }
-      await client.query(dryRun ? 'rollback' : 'commit');
-      return ids;
+      return await this.database.db.transaction(async (tx) => {
+        const rows = await tx
+          .select({ id: dead.id })
+          .from(dead)
+          .where('id' in filter ? eq(dead.id, filter.id) : undefined)
+          .orderBy(asc(dead.seq))
+          .for('update');
+        const ids = rows.map((row) => row.id);
+        if (dryRun) throw new DryRun(ids);
+        if (ids.length > 0) {
+          await tx.insert(outbox).select(
+            tx
+              .select({ id: dead.id, aggregatetype: dead.aggregatetype, aggregateid: dead.aggregateid, type: dead.type, payload: dead.payload, headers: dead.headers, createdAt: dead.createdAt })
+              .from(dead)
+              .where(inArray(dead.id, ids))
+              .orderBy(asc(dead.seq)),
+          );
+          await tx.delete(dead).where(inArray(dead.id, ids));
+        }
+        return ids;
+      });
     } catch (error) {
-      await client.query('rollback').catch(() => undefined);
+      if (error instanceof DryRun) return error.ids;
       throw error;
-    } finally {
-      client.release();
     }
   }
 
