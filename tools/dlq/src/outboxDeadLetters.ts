@@ -8,6 +8,8 @@ export interface SetAsideRow {
   failedAt: Date;
 }
 
+const SLICE = 1000;
+
 /** Thrown inside the transaction of a dry run, so it rolls back after counting. */
 class DryRun extends Error {
   constructor(readonly ids: string[]) {
@@ -37,22 +39,18 @@ export class OutboxDeadLetters {
     try {
       return await this.database.db.transaction(async (tx) => {
         const rows = await tx
-          .select({ id: dead.id })
+          .select({ id: dead.id, aggregatetype: dead.aggregatetype, aggregateid: dead.aggregateid, type: dead.type, payload: dead.payload, headers: dead.headers, createdAt: dead.createdAt })
           .from(dead)
           .where('id' in filter ? eq(dead.id, filter.id) : undefined)
           .orderBy(asc(dead.seq))
           .for('update');
         const ids = rows.map((row) => row.id);
         if (dryRun) throw new DryRun(ids);
-        if (ids.length > 0) {
-          await tx.insert(outbox).select(
-            tx
-              .select({ id: dead.id, aggregatetype: dead.aggregatetype, aggregateid: dead.aggregateid, type: dead.type, payload: dead.payload, headers: dead.headers, createdAt: dead.createdAt })
-              .from(dead)
-              .where(inArray(dead.id, ids))
-              .orderBy(asc(dead.seq)),
-          );
-          await tx.delete(dead).where(inArray(dead.id, ids));
+        // In slices, so any number of rows stays under PostgreSQL's 65535 parameters per statement.
+        for (let start = 0; start < rows.length; start += SLICE) {
+          const slice = rows.slice(start, start + SLICE);
+          await tx.insert(outbox).values(slice.map((row) => ({ ...row, headers: row.headers as typeof outbox.$inferInsert.headers })));
+          await tx.delete(dead).where(inArray(dead.id, slice.map((row) => row.id)));
         }
         return ids;
       });
