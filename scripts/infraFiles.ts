@@ -42,7 +42,12 @@ export function rabbitPasswordHash(user: string, password: string, salt: Buffer 
   return Buffer.concat([salt, hash]).toString('base64');
 }
 
+/** Host ports compose gives PostgreSQL, RabbitMQ (AMQP, management, metrics), Prometheus and Grafana. */
+const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, 9090, 3003];
+
 function dockerCompose(): string {
+  const clash = services.find((s) => INFRA_HOST_PORTS.includes(s.port));
+  if (clash) throw new Error(`services/registry.ts: ${clash.name}'s port ${clash.port} is a host port compose gives the infrastructure (${INFRA_HOST_PORTS.join(', ')})`);
   const blocks = services.map((s) => {
     const prefix = s.name.toUpperCase();
     const secret = composePassword(s.name);
