@@ -17,6 +17,11 @@ export async function insertHandWritten(
   database: { query(text: string, params: unknown[]): Promise<unknown> },
   rows: Array<ReturnType<typeof handWrittenRow>>,
 ): Promise<void> {
-  const values = rows.map((_, i) => `($${i * 5 + 1}::uuid, 'order', $${i * 5 + 2}, $${i * 5 + 3}, $${i * 5 + 4}::jsonb, $${i * 5 + 5}::jsonb, now())`).join(', ');
-  await database.query(`insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at) values ${values}`, rows.flatMap((row) => row.values));
+  const column = (index: number) => rows.map((row) => row.values[index]);
+  await database.query(
+    `insert into outbox (id, aggregatetype, aggregateid, type, payload, headers, created_at)
+     select id, 'order', aggregateid, type, payload, headers, now()
+     from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) as given (id, aggregateid, type, payload, headers)`,
+    [0, 1, 2, 3, 4].map(column),
+  );
 }

@@ -61,7 +61,14 @@ function unwrapped(error: unknown): unknown {
 const sendable = <R>(label: string, send: (client: PoolClient) => Promise<R>): Statement<R> => ({
   [SENDABLE]: true,
   label,
-  send: (client) => send(client).catch((error: unknown) => Promise.reject(unwrapped(error))),
+  // Never throws: a statement that cannot even be built fails as a rejected promise, like one the database refuses.
+  send: (client) => {
+    try {
+      return send(client).catch((error: unknown) => Promise.reject(unwrapped(error)));
+    } catch (error) {
+      return Promise.reject(unwrapped(error));
+    }
+  },
 });
 
 /**
