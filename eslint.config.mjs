@@ -33,6 +33,13 @@ export default tseslint.config(
     },
   },
   {
+    // SQL is never text: drizzle builds it (values as parameters, identifiers with sql.identifier).
+    files: ['shared/src/**/*.ts', 'services/*/src/**/*.ts', 'tools/*/src/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'sql', property: 'raw', message: 'SQL is never text: build it with drizzle (values as parameters, identifiers with sql.identifier).' }],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -14,6 +14,7 @@
  * the user's name so that the output is stable.
  */
 import { createHash } from 'node:crypto';
+import { escapeIdentifier, escapeLiteral } from 'pg';
 import { DEFAULT_AMQP_URL, serviceGrant, vhostOf } from '@saga/shared';
 import { PARTICIPANTS, type Participant } from '../services/registry';
 
@@ -160,17 +161,18 @@ CMD ["sh", "-c", "exec node --import tsx services/\${SERVICE}/src/main.ts"]
 `;
 }
 
+/** A file for PostgreSQL's init, not a statement: names and passwords quoted by the driver's own escaping. */
 function initSql(): string {
   const each = (line: (s: Participant) => string) => services.map(line).join('\n');
   return `${header('--')}
 -- Runs once when the compose PostgreSQL starts on an empty volume: one database per
 -- service, owned by a role of its own that can reach no other service's database.
 -- Passwords are for local compose use; set real ones (and the services' *_DATABASE_URL) elsewhere.
-${each((s) => `CREATE ROLE ${databaseRole(s.name)} LOGIN PASSWORD '${composePassword(s.name)}';`)}
+${each((s) => `CREATE ROLE ${escapeIdentifier(databaseRole(s.name))} LOGIN PASSWORD ${escapeLiteral(composePassword(s.name))};`)}
 
-${each((s) => `CREATE DATABASE ${s.database} OWNER ${databaseRole(s.name)};`)}
+${each((s) => `CREATE DATABASE ${escapeIdentifier(s.database)} OWNER ${escapeIdentifier(databaseRole(s.name))};`)}
 
-${each((s) => `REVOKE ALL ON DATABASE ${s.database} FROM PUBLIC;`)}
+${each((s) => `REVOKE ALL ON DATABASE ${escapeIdentifier(s.database)} FROM PUBLIC;`)}
 `;
 }
 

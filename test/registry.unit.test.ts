@@ -58,9 +58,9 @@ describe('the registry of services', () => {
     expect(generated.Dockerfile).toContain(`COPY ${entry.dir}/package.json ${entry.dir}/\n`);
 
     const sql = generated['infra/postgres/init.sql']!;
-    expect(sql).toContain(`CREATE ROLE ${databaseRole(name)} LOGIN PASSWORD '${secret}';`);
-    expect(sql).toContain(`CREATE DATABASE ${entry.database} OWNER ${databaseRole(name)};`);
-    expect(sql).toContain(`REVOKE ALL ON DATABASE ${entry.database} FROM PUBLIC;`);
+    expect(sql).toContain(`CREATE ROLE "${databaseRole(name)}" LOGIN PASSWORD '${secret}';`);
+    expect(sql).toContain(`CREATE DATABASE "${entry.database}" OWNER "${databaseRole(name)}";`);
+    expect(sql).toContain(`REVOKE ALL ON DATABASE "${entry.database}" FROM PUBLIC;`);
 
     const grant = serviceGrant('saga', name);
     expect(definitions.users.find((user) => user.name === name)?.password_hash).toBe(rabbitPasswordHash(name, secret));

@@ -1,4 +1,4 @@
-import { sagaReplies, type MessageHandler } from '@saga/shared';
+import { createLogger, Metrics, openDatabase, sagaReplies, shortName, systemRuntime, topology, type MessageHandler, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
 import * as contracts from '@saga/shared/contracts';
 import { PARTICIPANTS } from '../services/registry';
 import { orderSaga } from '../services/order/src/domain/orderSaga.definition';
@@ -7,20 +7,30 @@ import { orderHandlers as buildOrderHandlers } from '../services/order/src/handl
 import { OrderSagas } from '../services/order/src/saga/orderSagas';
 
 const orderHandlers = buildOrderHandlers(new OrderSagas({ stepMs: 30_000, sagaMs: 300_000 }));
-/** Every participant's handlers but the orchestrator's, from the registry. */
-const participantHandlers = PARTICIPANTS.filter((p) => p.name !== 'order').flatMap((p) => p.definition({}).handlers as readonly MessageHandler[]);
+/** The service that sends the saga's commands. */
+const orchestrator = orderSagaOutputs.commands[0]!.producer;
+
+// A definition may build its handlers from its dependencies: give it ones that are never
+// used here (a database handle that never connects, a registry of its own).
+const database = openDatabase('postgres://127.0.0.1:1/never', { max: 1 });
+afterAll(() => database.close());
+const handlersOf = (definition: ServiceDefinition, name: string): readonly MessageHandler[] =>
+  typeof definition.handlers === 'function'
+    ? definition.handlers({ database, metrics: new Metrics(name), logger: createLogger(name, 'silent'), runtime: systemRuntime, topology: topology('wiring'), amqp: undefined as never } satisfies ServiceDeps)
+    : definition.handlers;
+/** Every participant's handlers (the orchestrator's excepted), from the registry. */
+const participantHandlers = PARTICIPANTS.filter((p) => p.name !== orchestrator).flatMap((p) => handlersOf(p.definition({}), p.name));
 
 // Queue bindings are derived from each service's handler list, so these checks mean
 // no message the saga sends or awaits can be left unbound on the broker.
 
 const typesOf = (handlers: ReadonlyArray<{ contract: { messageType: string } }>) => handlers.map((h) => h.contract.messageType);
-const shortName = (messageType: string) => messageType.split('.').at(-1);
 
 describe('saga wiring', () => {
   it('has an order-service handler for every event the saga machine accepts, and no other', () => {
     // DeadlinePassed is raised by the order service's deadline sweeper, not received as a message.
     const fromMessages = orderSagaMachine.root.events.filter((type) => type !== 'DeadlinePassed');
-    expect(typesOf(orderHandlers).map(shortName).sort()).toEqual([...fromMessages].sort());
+    expect(orderHandlers.map((h) => shortName(h.contract)).sort()).toEqual([...fromMessages].sort());
     expect(typesOf(orderHandlers).sort()).toEqual(sagaReplies(orderSaga).map((r) => r.contract.messageType).sort());
   });
 
@@ -31,11 +41,16 @@ describe('saga wiring', () => {
     }
   });
 
+  it("the registry's own orchestrator builds the same reply handlers", () => {
+    const fromRegistry = handlersOf(PARTICIPANTS.find((p) => p.name === orchestrator)!.definition({}), orchestrator);
+    expect(typesOf(fromRegistry).sort()).toEqual(typesOf(orderHandlers).sort());
+  });
+
   it('has an order-service handler for every reply the participants can send', () => {
     const replies = Object.values(contracts)
       .flatMap((module) => (typeof module === 'object' && module !== null ? Object.values(module) : []))
       .filter((c): c is contracts.Contract => typeof c === 'object' && c !== null && 'messageType' in c && 'producer' in c)
-      .filter((c) => c.producer !== 'order')
+      .filter((c) => c.producer !== orchestrator)
       .map((c) => c.messageType);
     expect(replies.length).toBeGreaterThan(0);
     expect(typesOf(orderHandlers).sort()).toEqual(replies.sort());

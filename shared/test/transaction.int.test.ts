@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { PoolClient } from 'pg';
-import { assignFrom, insertRows, prepared, preparedSql, statement, type Placeholders } from '../src/db/statement';
+import { assignFrom, insertRows, prepared, preparedSql, type Placeholders } from '../src/db/statement';
 import { transaction } from '../src/db/transaction';
 import { kernelFixture, type KernelFixture } from './kernelFixture';
 
@@ -126,13 +126,37 @@ describe('transaction on typed, pipelined statements', () => {
     const id = randomUUID();
     const before = fx.database.pool.totalCount;
     await expect(
-      transaction(fx.database.pool, { insert: insertNotes([{ id, body: null, doc: null, at: null }]) }, async (_, client) => {
-        await statement('second', (db) => db.insert(notes).values({ id: `${id}-2` })).send(client);
+      transaction(fx.database.pool, { insert: insertNotes([{ id, body: null, doc: null, at: null }]) }, () => {
         throw new Error('handler bug');
       }),
     ).rejects.toThrow('handler bug');
-    expect(await fx.query('select id from notes where id like $1', [`${id}%`])).toEqual([]);
+    expect(await fx.query('select id from notes where id = $1', [id])).toEqual([]);
     expect(fx.database.pool.totalCount).toBe(before);
+  });
+
+  it('fails a statement whose value cannot be encoded where it is made, so nothing is sent and nothing commits', async () => {
+    const id = randomUUID();
+    await expect(
+      transaction(fx.database.pool, { insert: insertNotes([{ id, body: 'opened', doc: null, at: null }]) }, () => ({
+        value: undefined,
+        closing: [touchNote({ id, body: 'closed', at: new Date('not a date') })],
+      })),
+    ).rejects.toThrow(RangeError);
+    expect(await fx.query('select id from notes where id = $1', [id])).toEqual([]);
+  });
+
+  it('stops a batch at a value the driver refuses on the spot: the COMMIT behind it is never sent', async () => {
+    const id = randomUUID();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic; // the driver cannot serialize it
+    await expect(
+      transaction(fx.database.pool, { insert: insertNotes([{ id, body: 'opened', doc: null, at: null }]) }, () => ({
+        value: undefined,
+        closing: [sum({ a: 1, b: cyclic as never }), touchNote({ id, body: 'closed', at: null })],
+      })),
+    ).rejects.toThrow(/circular/i);
+    expect(await fx.query('select id from notes where id = $1', [id])).toEqual([]);
+    expect(await fx.query('select 1 as ok')).toEqual([{ ok: 1 }]);
   });
 
   it('rolls everything back when a closing statement fails, and reports that failure, not the ones it aborted', async () => {

@@ -15,7 +15,7 @@ export function orderService(settings: OrderSettings): ServiceDefinition {
   const compose = (deps: ServiceDeps) => {
     let parts = composed.get(deps);
     if (!parts) {
-      const metrics = new SagaMetrics(deps.metrics, deps.database.pool, sagaLabels(orderSaga));
+      const metrics = new SagaMetrics(deps.metrics, deps.database.db, sagaLabels(orderSaga));
       parts = { sagas: new OrderSagas(settings.timeouts, metrics), metrics };
       composed.set(deps, parts);
     }

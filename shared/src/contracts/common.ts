@@ -37,3 +37,11 @@ export interface Contract<T extends string = string, S extends z.ZodType = z.Zod
 }
 
 export type BodyOf<C extends Contract> = z.infer<C['schema']>;
+
+/** A message decided by pure code (a saga's command, a participant's reply): its contract and its body. */
+export interface DecidedMessage<C extends Contract = Contract> {
+  contract: C;
+  body: BodyOf<C>;
+}
+
+export const decided = <C extends Contract>(contract: C, body: BodyOf<C>): DecidedMessage<C> => ({ contract, body });

@@ -1,30 +1,21 @@
-import { fillPlaceholders, getTableColumns, is, Param, Placeholder, sql, type Column, type SQL } from 'drizzle-orm';
-import { DrizzleQueryError } from 'drizzle-orm/errors';
+import * as drizzleOrm from 'drizzle-orm';
+import { getTableColumns, is, Param, Placeholder, sql, type Column, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { PgDialect, type PgTable } from 'drizzle-orm/pg-core';
-import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { Database } from './database';
-
-const drizzleByClient = new WeakMap<PoolClient, Database>();
-
-/** Drizzle over one checked-out connection (so its queries run inside that connection's transaction). */
-export function drizzleOn(client: PoolClient): Database {
-  let db = drizzleByClient.get(client);
-  if (!db) {
-    db = drizzle(client) as unknown as Database;
-    drizzleByClient.set(client, db);
-  }
-  return db;
-}
 
 const SENDABLE = Symbol('statement');
 
 /**
  * One statement for a transaction's connection, built with drizzle (typed columns, typed
  * rows) and sent with parameters, never as text: the kernel takes nothing else, so no
- * string can reach it. `R` is what it yields (its rows, typed). Sending is synchronous up
- * to the driver, so statements sent one after another in one tick share a round trip on
- * a pipelined connection (see `transaction`).
+ * string can reach it. `R` is what it yields (its rows, typed).
+ *
+ * Its values are encoded when it is made, so a value that cannot be encoded fails there,
+ * in the code that made it, before anything is sent. `send` writes it at once (statements
+ * sent one after another share a write on a pipelined connection, see `transaction`) and
+ * throws if the driver refuses it on the spot; otherwise its answer comes as the promise.
  */
 export interface Statement<R = unknown> {
   readonly [SENDABLE]: true;
@@ -37,10 +28,7 @@ export type ResultOf<S> = S extends Statement<infer R> ? R : never;
 /** What a record of statements yields, key by key. */
 export type ResultsOf<S extends Record<string, Statement>> = { [K in keyof S]: ResultOf<S[K]> };
 
-/** A drizzle query not yet run (select, insert, update, delete, or `db.execute`): drizzle queries run when executed, not when built. */
-interface DrizzleQuery<R> {
-  execute(): Promise<R>;
-}
+/** A drizzle query (select, insert, update, delete) not yet run; what it would yield is `R`. */
 interface PreparableQuery<R> {
   prepare(name: string): { execute(values?: Record<string, unknown>): Promise<R> };
 }
@@ -52,63 +40,98 @@ const placeholders = new Proxy({} as Record<string, Placeholder>, {
   get: (_, key) => sql.placeholder(String(key)),
 });
 
-/** drizzle wraps driver errors; the driver's (with its SQLSTATE) is the one to classify and to show. */
-function unwrapped(error: unknown): unknown {
-  const cause = (error as { cause?: unknown }).cause;
-  return error instanceof DrizzleQueryError && cause instanceof Error ? cause : error;
+/** drizzle over no connection: it builds the queries; the kernel sends them on the transaction's. */
+const builder = drizzle.mock() as unknown as Database;
+
+/**
+ * What drizzle's node-postgres prepared query holds (read, not documented): the driver's
+ * query config with drizzle's type parsers, its parameters (placeholders still in them),
+ * and how it maps rows back to the selected fields. Reading them lets the kernel encode
+ * the values before sending anything, and send without drizzle's asynchronous wrappers.
+ */
+interface DrizzlePrepared {
+  queryConfig: QueryConfig;
+  rawQueryConfig: QueryConfig;
+  params: unknown[];
+  fields?: unknown[];
+  customResultMapper?: (rows: unknown[][]) => unknown;
+  joinsNotNullableMap?: Record<string, boolean>;
+}
+type RowMapper = (fields: unknown[], row: unknown[], joins?: Record<string, boolean>) => unknown;
+const mapResultRow = (drizzleOrm as unknown as { mapResultRow?: RowMapper }).mapResultRow;
+
+interface Compiled {
+  config: QueryConfig;
+  params: unknown[];
+  result: (answer: QueryResult) => unknown;
 }
 
-const sendable = <R>(label: string, send: (client: PoolClient) => Promise<R>): Statement<R> => ({
-  [SENDABLE]: true,
-  label,
-  // Never throws: a statement that cannot even be built fails as a rejected promise, like one the database refuses.
-  send: (client) => {
-    try {
-      return send(client).catch((error: unknown) => Promise.reject(unwrapped(error)));
-    } catch (error) {
-      return Promise.reject(unwrapped(error));
+function compileQuery(query: PreparableQuery<unknown>, name: string | undefined): Compiled {
+  const prepared = query.prepare(name as string) as unknown as DrizzlePrepared;
+  if (!prepared.queryConfig || !prepared.rawQueryConfig || !Array.isArray(prepared.params) || typeof mapResultRow !== 'function') {
+    throw new Error('drizzle prepared queries no longer have the shape statement.ts reads (queryConfig, params, fields, mapResultRow)');
+  }
+  const { fields, customResultMapper, joinsNotNullableMap } = prepared;
+  if (!fields && !customResultMapper) return { config: prepared.rawQueryConfig, params: prepared.params, result: (answer) => answer };
+  return {
+    config: prepared.queryConfig,
+    params: prepared.params,
+    result: (answer) =>
+      customResultMapper ? customResultMapper(answer.rows as unknown[][]) : answer.rows.map((row) => mapResultRow(fields!, row as unknown[], joinsNotNullableMap)),
+  };
+}
+
+/**
+ * The driver values of a compiled statement: each placeholder's value, encoded as its
+ * column encodes (JSON, timestamps), a null staying NULL (drizzle's own filling would
+ * encode it: a timestamp's `toISOString()` would throw, a jsonb become the JSON null).
+ */
+function encode(params: readonly unknown[], values: Record<string, unknown>): unknown[] {
+  const valueOf = (placeholder: Placeholder) => {
+    if (!(placeholder.name in values)) throw new Error(`no value for placeholder ${placeholder.name}`);
+    return values[placeholder.name];
+  };
+  return params.map((param) => {
+    if (is(param, Placeholder)) return valueOf(param) ?? null;
+    if (is(param, Param) && is(param.value, Placeholder)) {
+      const value = valueOf(param.value);
+      return value === null || value === undefined ? null : param.encoder.mapToDriverValue(value);
     }
-  },
-});
-
-/**
- * A statement whose text depends on its values (a list of rows, say): built anew each
- * time on the transaction's connection and sent with parameters, unprepared.
- */
-export function statement<R>(label: string, build: (db: Database) => DrizzleQuery<R>): Statement<R> {
-  return sendable(label, (client) => build(drizzleOn(client)).execute());
-}
-
-const preparedByClient = new WeakMap<PoolClient, Map<string, { execute(values?: Record<string, unknown>): Promise<unknown> }>>();
-
-function preparedOn<R>(client: PoolClient, name: string, build: () => PreparableQuery<R>) {
-  let byName = preparedByClient.get(client);
-  if (!byName) {
-    byName = new Map();
-    preparedByClient.set(client, byName);
-  }
-  let query = byName.get(name);
-  if (!query) {
-    query = nullSafe(build().prepare(name));
-    byName.set(name, query);
-  }
-  return query as { execute(values?: Record<string, unknown>): Promise<R> };
-}
-
-/**
- * drizzle encodes a value bound to a placeholder with its column's encoder, even a null
- * (a timestamp's `toISOString()` then throws, a jsonb becomes the JSON `null`); a null
- * must stay SQL NULL, as it does for values drizzle binds itself.
- */
-function nullSafe<Q>(query: Q): Q {
-  const params = (query as { params?: unknown[] }).params;
-  if (!Array.isArray(params)) throw new Error('drizzle prepared queries no longer expose their params; see nullSafe');
-  params.forEach((param, index) => {
-    if (!is(param, Param) || !is(param.value, Placeholder)) return;
-    const { encoder } = param;
-    params[index] = new Param(param.value, { mapToDriverValue: (value: unknown) => (value === null || value === undefined ? null : encoder.mapToDriverValue(value)) });
+    return param; // encoded by drizzle when the query was built
   });
-  return query;
+}
+
+function sendable<R>(label: string, compiled: Compiled, values: unknown[]): Statement<R> {
+  return {
+    [SENDABLE]: true,
+    label,
+    send: (client) => {
+      // With a callback, the driver reports a value it cannot bind at once, while we are
+      // still here: that is thrown, so the batch stops before anything behind it (a COMMIT).
+      let refusedNow: { error: Error } | undefined;
+      let sending = true;
+      const answer = new Promise<R>((resolve, reject) => {
+        client.query({ ...compiled.config, values }, (error: Error | undefined, result: QueryResult) => {
+          if (!error) return resolve(compiled.result(result) as R);
+          if (sending) refusedNow = { error };
+          reject(error);
+        });
+      });
+      sending = false;
+      if (!refusedNow) return answer;
+      answer.catch(() => undefined);
+      throw refusedNow.error;
+    },
+  };
+}
+
+/**
+ * A statement whose text depends on its values (a list of rows, say): built and encoded
+ * now, sent with parameters, unprepared.
+ */
+export function statement<R>(label: string, build: (db: Database) => PreparableQuery<R>): Statement<R> {
+  const compiled = compileQuery(build(builder), undefined);
+  return sendable(label, compiled, encode(compiled.params, {}));
 }
 
 const preparedNames = new Set<string>();
@@ -119,17 +142,20 @@ function claimName(name: string): void {
 }
 
 /**
- * A statement with constant text, built once with drizzle over placeholders and prepared
- * once per connection under `name` (PostgreSQL parses and plans it once); each use
- * binds typed values. Names must be unique in the process.
+ * A statement with constant text, built once with drizzle over placeholders and sent
+ * under `name`, so each connection has PostgreSQL parse and plan it once; each use binds
+ * typed values. Names must be unique in the process.
  */
 export function prepared<V extends Record<string, unknown>, R>(
   name: string,
   build: (db: Database, p: Placeholders<V>) => PreparableQuery<R>,
 ): (values: V) => Statement<R> {
   claimName(name);
-  return (values) =>
-    sendable(name, (client) => preparedOn(client, name, () => build(drizzleOn(client), placeholders as Placeholders<V>)).execute(values));
+  let compiled: Compiled | undefined;
+  return (values) => {
+    compiled ??= compileQuery(build(builder, placeholders as Placeholders<V>), name);
+    return sendable(name, compiled, encode(compiled.params, values));
+  };
 }
 
 /**
@@ -158,7 +184,7 @@ export function compile(query: SQL): { text: string; values: unknown[] } {
  * A prepared statement drizzle's builders cannot express (a function call, a `set local`),
  * written as a drizzle `sql` template: values are placeholders, tables and columns are
  * references to the schema, so it is still never text assembled from strings. Yields
- * the raw rows, typed as `Row`.
+ * the driver's result, its rows typed as `Row`.
  */
 export function preparedSql<V extends Record<string, unknown>, Row extends QueryResultRow = QueryResultRow>(
   name: string,
@@ -166,8 +192,8 @@ export function preparedSql<V extends Record<string, unknown>, Row extends Query
 ): (values: V) => Statement<QueryResult<Row>> {
   claimName(name);
   const query = dialect.sqlToQuery(build(placeholders as Placeholders<V>));
-  return (values) =>
-    sendable(name, (client) => client.query<Row>({ name, text: query.sql, values: fillPlaceholders(query.params, values) }));
+  const compiled: Compiled = { config: { name, text: query.sql }, params: query.params, result: (answer) => answer };
+  return (values) => sendable(name, compiled, encode(compiled.params, values));
 }
 
 /**

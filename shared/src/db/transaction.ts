@@ -23,7 +23,7 @@ type Opening = Record<string, Statement>;
 export async function transaction<O extends Opening, T>(
   pool: Pool,
   opening: O,
-  work: (opened: ResultsOf<O>, client: PoolClient) => Promise<Closing<T>> | Closing<T>,
+  work: (opened: ResultsOf<O>) => Promise<Closing<T>> | Closing<T>,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -31,7 +31,7 @@ export async function transaction<O extends Opening, T>(
     const keys = Object.keys(opening);
     const results = await batch(client, ['begin', ...keys.map((key) => opening[key]!)]);
     const opened = Object.fromEntries(keys.map((key, index) => [key, results[index + 1]])) as ResultsOf<O>;
-    const { value, closing = [] } = await work(opened, client);
+    const { value, closing = [] } = await work(opened);
     await batch(client, [...closing, 'commit']);
     return value;
   } catch (error) {
@@ -44,22 +44,43 @@ export async function transaction<O extends Opening, T>(
   }
 }
 
+/** One statement on its own, outside a transaction (a read, say), on a connection of the pool. */
+export async function runAlone<R>(pool: Pool, statement: Statement<R>): Promise<R> {
+  const client = await pool.connect();
+  try {
+    const [result] = await batch(client, [statement]);
+    return result as R;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * Sends statements back to back on a pipelined connection, as one write, and waits for
  * all their answers. The first failure is the one thrown: those after it only say the
- * transaction was aborted.
+ * transaction was aborted. One the driver refuses on the spot stops the batch there, so
+ * a COMMIT behind it is never sent (the caller then rolls back).
  */
 async function batch(client: PoolClient, statements: ReadonlyArray<Statement | 'begin' | 'commit'>): Promise<unknown[]> {
   const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  const sent: Array<Promise<unknown>> = [];
+  let refused: { error: unknown } | undefined;
   stream?.cork?.();
-  let sent: Array<Promise<unknown>>;
   try {
-    sent = statements.map((each) => (typeof each === 'string' ? client.query(each) : each.send(client)));
+    for (const each of statements) {
+      try {
+        sent.push(typeof each === 'string' ? client.query(each) : each.send(client));
+      } catch (error) {
+        refused = { error };
+        break;
+      }
+    }
   } finally {
     stream?.uncork?.();
   }
   const settled = await Promise.allSettled(sent);
   const failed = settled.find((outcome) => outcome.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
+  if (refused) throw refused.error;
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
 }

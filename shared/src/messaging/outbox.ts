@@ -1,5 +1,5 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { Contract, BodyOf } from '../contracts/common';
+import type { BodyOf, Contract, DecidedMessage } from '../contracts/common';
 import type { Executor } from '../db/database';
 import { insertRows } from '../db/statement';
 import type { Runtime } from '../runtime';
@@ -66,6 +66,9 @@ export function message<C extends Contract>(
 ): OutgoingMessage<C> {
   return { contract, body, aggregateType: aggregate.type, aggregateId: aggregate.id };
 }
+
+/** A decided message (a participant's reply, say) as the outbox message it is sent as, about `aggregate`. */
+export const messageAbout = (aggregate: { type: string; id: string }, decided: DecidedMessage): OutgoingMessage => message(decided.contract, decided.body, aggregate);
 
 type OutboxRow = typeof outbox.$inferInsert;
 

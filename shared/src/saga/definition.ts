@@ -1,4 +1,4 @@
-import type { BodyOf, Contract } from '../contracts/common';
+import type { BodyOf, Contract, DecidedMessage } from '../contracts/common';
 
 /**
  * A saga declared as data: an ordered list of steps, each a command with its success and
@@ -13,10 +13,7 @@ import type { BodyOf, Contract } from '../contracts/common';
  */
 
 /** A message the saga sends, made from its input. */
-export interface SagaMessage<C extends Contract = Contract> {
-  contract: C;
-  body: BodyOf<C>;
-}
+export type SagaMessage<C extends Contract = Contract> = DecidedMessage<C>;
 
 /** A message the saga sends: its contract, and its body made from the saga's data. */
 export interface Send<Data, C extends Contract = Contract> {

@@ -254,7 +254,7 @@ export function sagaStatus<Input>(definition: SagaDefinition<Input>, state: stri
   return state as SagaStatus;
 }
 
-/** How long the step (or compensation) under way may wait for its reply. */
+/** How long the step under way may wait for its reply: its own deadline, or the default (which compensations always use). */
 export function stepDeadlineMs<Input>(definition: SagaDefinition<Input>, current: string, defaultMs: number): number {
   return definition.steps.find((step) => step.name === current)?.deadlineMs ?? defaultMs;
 }

@@ -1,8 +1,7 @@
-import { handler } from '@saga/shared';
+import { handler, messageAbout } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { accountOf, billingStatements, paymentOfOrder } from '../db/queries';
 import { decideCharge } from '../domain/charge';
-import { replyAbout } from './reply';
 
 /**
  * Charges the order's amount if the account covers it; a refusal is recorded as a Failed
@@ -16,6 +15,6 @@ export const onProcessPayment = handler(order.ProcessPayment, {
   handle: ({ body, loaded, write, send, runtime }) => {
     const decision = decideCharge(body, { payment: loaded.payment[0], account: loaded.account[0] }, () => runtime.newId());
     write(...billingStatements(decision.writes, runtime.now()));
-    send(replyAbout(body.orderId, decision.reply));
+    send(messageAbout({ type: 'order', id: body.orderId }, decision.reply));
   },
 });

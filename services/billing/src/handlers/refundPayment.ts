@@ -1,8 +1,7 @@
-import { handler } from '@saga/shared';
+import { handler, messageAbout } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { billingStatements, paymentOfOrder } from '../db/queries';
 import { decideRefund } from '../domain/refund';
-import { replyAbout } from './reply';
 
 /**
  * Compensation: gives a completed charge back. If no charge exists yet (the refund
@@ -16,6 +15,6 @@ export const onRefundPayment = handler(order.RefundPayment, {
   handle: ({ body, loaded, write, send, runtime }) => {
     const decision = decideRefund(body, { payment: loaded.payment[0] }, () => runtime.newId());
     write(...billingStatements(decision.writes, runtime.now()));
-    send(replyAbout(body.orderId, decision.reply));
+    send(messageAbout({ type: 'order', id: body.orderId }, decision.reply));
   },
 });

@@ -1,12 +1,8 @@
-import type { BodyOf, Contract } from '@saga/shared/contracts';
+import { decided, type Contract, type DecidedMessage } from '@saga/shared/contracts';
 
 /** A reply to the order service: the contract it is sent under and its body. */
-export interface Reply<C extends Contract = Contract> {
-  contract: C;
-  body: BodyOf<C>;
-}
-
-export const reply = <C extends Contract>(contract: C, body: BodyOf<C>): Reply<C> => ({ contract, body });
+export type Reply<C extends Contract = Contract> = DecidedMessage<C>;
+export const reply = decided;
 
 /**
  * What inventory changes, as facts, in the order they are written. `db/queries` maps each

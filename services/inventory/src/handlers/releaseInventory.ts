@@ -1,8 +1,7 @@
-import { handler } from '@saga/shared';
+import { handler, messageAbout } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { activeReservations, inventoryStatements } from '../db/queries';
 import { decideRelease } from '../domain/release';
-import { replyAbout } from './reply';
 
 /**
  * Compensation: returns the order's reserved quantity to free stock, and remembers the
@@ -16,6 +15,6 @@ export const onReleaseInventory = handler(order.ReleaseInventory, {
   handle: ({ body, loaded, write, send, runtime }) => {
     const decision = decideRelease(body, { active: loaded.active });
     write(...inventoryStatements(decision.writes, runtime.now()));
-    send(replyAbout(body.orderId, decision.reply));
+    send(messageAbout({ type: 'order', id: body.orderId }, decision.reply));
   },
 });

@@ -1,8 +1,7 @@
-import { handler } from '@saga/shared';
+import { handler, messageAbout } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { anyReservation, inventoryStatements, lockedProductStock, releasedMark } from '../db/queries';
 import { decideReservation } from '../domain/reservation';
-import { replyAbout } from './reply';
 
 /**
  * Reserves every line or none. Two round trips: the order's tombstone, whether it was
@@ -20,6 +19,6 @@ export const onReserveInventory = handler(order.ReserveInventory, {
     const state = { released: loaded.released.length > 0, reserved: loaded.reserved.length > 0, products: loaded.products };
     const decision = decideReservation(body, state, () => runtime.newId());
     write(...inventoryStatements(decision.writes, runtime.now()));
-    send(replyAbout(body.orderId, decision.reply));
+    send(messageAbout({ type: 'order', id: body.orderId }, decision.reply));
   },
 });

@@ -1,14 +1,13 @@
-import { handler } from '@saga/shared';
+import { handler, messageAbout } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { productStock } from '../db/queries';
 import { decideValidation } from '../domain/validation';
-import { replyAbout } from './reply';
 
 /** Answers whether the order could be served now; reserves nothing. One round trip to read with BEGIN, one to answer with COMMIT. */
 export const onValidateInventory = handler(order.ValidateInventory, {
   load: (body) => ({ products: productStock({ ids: body.items.map((item) => item.productId) }) }),
   handle: ({ body, loaded, send }) => {
     const decision = decideValidation(body, { products: loaded.products });
-    send(replyAbout(body.orderId, decision.reply));
+    send(messageAbout({ type: 'order', id: body.orderId }, decision.reply));
   },
 });

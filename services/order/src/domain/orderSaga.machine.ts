@@ -1,10 +1,8 @@
-import { buildSagaMachine, sagaOutputs, type SagaContext } from '@saga/shared';
+import { buildSagaMachine, sagaOutputs } from '@saga/shared';
 import { orderSaga, type OrderSagaInput } from './orderSaga.definition';
 
 /** The order saga's state machine, built from its definition: pure (see buildSagaMachine). */
 export const orderSagaMachine = buildSagaMachine(orderSaga);
-
-export type OrderSagaContext = SagaContext<OrderSagaInput>;
 
 /** Everything the saga sends: commands to other services and the order's own outcome events. */
 export const orderSagaOutputs = sagaOutputs(orderSaga);

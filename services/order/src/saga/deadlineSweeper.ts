@@ -1,8 +1,18 @@
 import { lte, or } from 'drizzle-orm';
-import { insertOutboxRows, outboxRows, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Runtime } from '@saga/shared';
+import { insertOutboxRows, outboxRows, prepared, runAlone, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Placeholders, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import { orderSaga } from '../domain/orderSaga.definition';
 import type { OrderSagas } from './orderSagas';
+
+/** The sagas one of whose deadlines has passed by `now`, the most overdue step first. */
+const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number }>) =>
+  db
+    .select({ orderId: orderSagas.orderId })
+    .from(orderSagas)
+    .where(or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)))
+    .orderBy(orderSagas.stepDeadlineAt)
+    .limit(p.limit),
+);
 
 /**
  * Finds sagas whose step or overall deadline has passed and drives each with a
@@ -36,12 +46,7 @@ export class DeadlineSweeper {
   /** Drives every saga that is due now; returns how many it advanced. */
   async sweepOnce(): Promise<number> {
     const now = this.runtime.now();
-    const due = await this.database.db
-      .select({ orderId: orderSagas.orderId })
-      .from(orderSagas)
-      .where(or(lte(orderSagas.stepDeadlineAt, now), lte(orderSagas.deadlineAt, now)))
-      .orderBy(orderSagas.stepDeadlineAt)
-      .limit(100);
+    const due = await runAlone(this.database.pool, dueSagas({ now, limit: 100 }));
     let advanced = 0;
     for (const { orderId } of due) {
       if (this.stopped) break;

@@ -1,6 +1,7 @@
 import type { Counter, Histogram } from 'prom-client';
-import type { Pool } from 'pg';
-import type { Metrics } from '@saga/shared';
+import { count, isNull, sql } from 'drizzle-orm';
+import type { Database, Metrics } from '@saga/shared';
+import { orderSagas } from '../db/schema';
 import type { SagaProgress } from './orderSagaStore';
 
 const SAGA_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -17,7 +18,7 @@ export class SagaMetrics {
   private readonly compensationNames: ReadonlySet<string>;
 
   /** `labels`: the saga's steps and compensations (from its definition); their series start at zero. */
-  constructor(metrics: Metrics, pool: Pool, labels: { steps: readonly string[]; compensations: readonly string[] }) {
+  constructor(metrics: Metrics, db: Database, labels: { steps: readonly string[]; compensations: readonly string[] }) {
     this.compensationNames = new Set(labels.compensations);
     this.started = metrics.counter('saga_started_total', 'Sagas started (orders accepted)', []);
     this.completed = metrics.counter('saga_completed_total', 'Sagas ended, by outcome: completed, compensated, failed, timed_out', ['outcome']);
@@ -29,17 +30,16 @@ export class SagaMetrics {
     for (const step of labels.steps) this.timeouts.inc({ step }, 0);
     for (const step of labels.compensations) this.compensations.inc({ step }, 0);
     metrics.scrapeGauge('saga_in_flight', 'Sagas not yet ended, by state', ['state'], async (gauge) => {
-      const { rows } = await pool.query<{ status: string; count: string }>(
-        'select status, count(*) as count from order_sagas where completed_at is null group by status',
-      );
+      const rows = await db.select({ status: orderSagas.status, count: count() }).from(orderSagas).where(isNull(orderSagas.completedAt)).groupBy(orderSagas.status);
       for (const state of ['Started', 'InProgress', 'Compensating']) gauge.set({ state }, 0);
-      for (const row of rows) gauge.set({ state: row.status }, Number(row.count));
+      for (const row of rows) gauge.set({ state: row.status }, row.count);
     });
     metrics.scrapeGauge('saga_oldest_in_flight_age_seconds', 'Age of the oldest saga not yet ended (0 when none)', [], async (gauge) => {
-      const { rows } = await pool.query<{ age: string | null }>(
-        'select extract(epoch from now() - min(created_at)) as age from order_sagas where completed_at is null',
-      );
-      gauge.set(Number(rows[0]?.age ?? 0));
+      const [oldest] = await db
+        .select({ age: sql<string | null>`extract(epoch from now() - min(${orderSagas.createdAt}))` })
+        .from(orderSagas)
+        .where(isNull(orderSagas.completedAt));
+      gauge.set(Number(oldest?.age ?? 0));
     });
   }
 
