@@ -47,11 +47,15 @@ export async function transaction<O extends Opening, T>(
 /** One statement on its own, outside a transaction (a read, say), on a connection of the pool. */
 export async function runAlone<R>(pool: Pool, statement: Statement<R>): Promise<R> {
   const client = await pool.connect();
+  let failure: Error | undefined;
   try {
     const [result] = await batch(client, [statement]);
     return result as R;
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error)); // the connection may be broken: not reused
+    throw error;
   } finally {
-    client.release();
+    client.release(failure);
   }
 }
 
