@@ -5,6 +5,17 @@ import { insertRows } from '../db/statement';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 
+/** The columns of a message row, shared by the outbox and the rows set aside from it. */
+const messageColumns = () => ({
+  id: uuid('id').primaryKey(),
+  aggregatetype: text('aggregatetype').notNull(),
+  aggregateid: text('aggregateid').notNull(),
+  type: text('type').notNull(),
+  payload: jsonb('payload').notNull(),
+  headers: jsonb('headers').$type<Envelope>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
 /**
  * The transactional outbox. Column names follow Debezium's outbox event router
  * (id, aggregatetype, aggregateid, type, payload) so a deployment can drain it with
@@ -12,16 +23,7 @@ import type { Envelope } from './envelope';
  */
 export const outbox = pgTable(
   'outbox',
-  {
-    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
-    id: uuid('id').primaryKey(),
-    aggregatetype: text('aggregatetype').notNull(),
-    aggregateid: text('aggregateid').notNull(),
-    type: text('type').notNull(),
-    payload: jsonb('payload').notNull(),
-    headers: jsonb('headers').$type<Envelope>().notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-  },
+  { seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(), ...messageColumns() },
   (table) => [index('outbox_seq_idx').on(table.seq)],
 );
 
@@ -29,16 +31,11 @@ export const outbox = pgTable(
  * Outbox rows the relay could never publish (an envelope outside its bounds, a body too
  * large, a message the broker refuses), set aside with the reason so the rows behind
  * them flow. Counted in `outbox_dead_letters`, shown on /health as degraded, alerted on.
+ * Their headers are what the row held, which may be outside the envelope's bounds.
  */
 export const outboxDeadLetters = pgTable('outbox_dead_letters', {
-  id: uuid('id').primaryKey(),
+  ...messageColumns(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
-  aggregatetype: text('aggregatetype').notNull(),
-  aggregateid: text('aggregateid').notNull(),
-  type: text('type').notNull(),
-  payload: jsonb('payload').notNull(),
-  headers: jsonb('headers').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   reason: text('reason').notNull(),
   failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
