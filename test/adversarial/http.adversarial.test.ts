@@ -40,6 +40,20 @@ describe('values the database cannot hold', () => {
     expect(await shop.balance(userId)).toBe(LARGEST);
   });
 
+  it('a deposit may not take the room a charged order needs to be refunded: balance + unrefunded charges stays within NUMERIC(18,2)', async () => {
+    const userId = randomUUID();
+    const productId = await shop.createProduct(5, '40.00');
+    await shop.createAccount(userId, '100.00');
+    const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '40.00' }]);
+    expect((await shop.finished(orderId)).status).toBe('Completed');
+    // 60.00 left and 40.00 that a refund may still bring back: room for LARGEST - 100.00 more.
+    const tooMuch = await call(`${system.url('billing')}/api/accounts/${userId}/deposits`, { body: { amount: '9999999999999900.00' } });
+    expectProblem(tooMuch, 400, 'Bad Request', 'amount');
+    expect(await shop.balance(userId)).toBe('60.00');
+    const exact = await call(`${system.url('billing')}/api/accounts/${userId}/deposits`, { body: { amount: '9999999999999899.99' } });
+    expect([exact.status, exact.body.balance]).toEqual([200, '9999999999999959.99']);
+  });
+
   it('an order whose total is past NUMERIC(18,2) is a 400 naming items, and no order is written', async () => {
     const userId = randomUUID();
     const reply = await shop.placeOrder(userId, [{ productId: randomUUID(), quantity: 2, price: LARGEST }]);
