@@ -45,3 +45,9 @@ export interface DecidedMessage<C extends Contract = Contract> {
 }
 
 export const decided = <C extends Contract>(contract: C, body: BodyOf<C>): DecidedMessage<C> => ({ contract, body });
+
+/** A participant's decision on one command, made by pure code: what to write (its own facts, in order) and what to answer. */
+export interface Decision<Write, Reply extends DecidedMessage = DecidedMessage> {
+  writes: Write[];
+  reply: Reply;
+}

@@ -25,7 +25,7 @@ import {
 import { describeError, isTransient, MessageRefused } from './failures';
 import type { HandlerContext, Loads, MessageHandler } from './handler';
 import { claimInbox } from './inbox';
-import { insertOutboxRows, outboxRows } from './outbox';
+import { outboxRows, outboxStatements } from './outbox';
 import {
   DEFAULT_RETRY_POLICY,
   immediateBackoffMs,
@@ -385,7 +385,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         write: (...statements) => writes.push(...statements),
         send: (...messages) => replies.push(...outboxRows(sendContext, messages)),
       });
-      return { value: 'handled' as const, closing: replies.length > 0 ? [...writes, insertOutboxRows(replies)] : writes };
+      return { value: 'handled' as const, closing: [...writes, ...outboxStatements(replies)] };
     });
     for (const effect of committed) effect();
     return result;

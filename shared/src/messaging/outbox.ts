@@ -1,7 +1,7 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { BodyOf, Contract, DecidedMessage } from '../contracts/common';
 import type { Executor } from '../db/database';
-import { insertRows } from '../db/statement';
+import { insertRows, type Statement } from '../db/statement';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 
@@ -106,3 +106,6 @@ export async function enqueue(executor: Executor, context: SendContext, messages
 
 /** The same rows as a statement for a transaction's COMMIT (prepared for up to four rows). */
 export const insertOutboxRows = insertRows('kernel_insert_outbox', outbox, ['id', 'aggregatetype', 'aggregateid', 'type', 'payload', 'headers', 'createdAt']);
+
+/** What puts these rows in the outbox with a transaction's COMMIT: one statement, or none for no rows. */
+export const outboxStatements = (rows: OutboxRow[]): Statement[] => (rows.length > 0 ? [insertOutboxRows(rows)] : []);

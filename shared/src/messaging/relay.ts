@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { Pool } from 'pg';
 import { inArray, sql } from 'drizzle-orm';
-import { insertRows, prepared, preparedSql, type Placeholders } from '../db/statement';
+import { insertRows, prepared, preparedSql, type Placeholders, type Statement } from '../db/statement';
 import { transaction } from '../db/transaction';
 import { NotificationListener } from '../db/notifications';
 import { backoffMs } from '../backoff';
@@ -71,8 +71,11 @@ function unpublishable(row: OutboxRow, options: { contentType?: string; headers?
 const keepSetAside = insertRows('kernel_keep_set_aside', outboxDeadLetters, [
   'id', 'seq', 'aggregatetype', 'aggregateid', 'type', 'payload', 'headers', 'createdAt', 'reason', 'failedAt',
 ]);
-const setAsideRows = (rows: SetAside[], now: Date) =>
-  rows.map(({ row, reason }) => ({ ...row, reason: reason.slice(0, 2000), failedAt: now }));
+/** The statements that keep them, 500 rows each, so any batch size stays under PostgreSQL's 65535 parameters. */
+function keepAll(rows: SetAside[], now: Date): Statement[] {
+  const kept = rows.map(({ row, reason }) => ({ ...row, reason: reason.slice(0, 2000), failedAt: now }));
+  return Array.from({ length: Math.ceil(kept.length / 500) }, (_, slice) => keepSetAside(kept.slice(slice * 500, slice * 500 + 500)));
+}
 
 // The commit need not wait for its WAL flush: if a crash loses it, the rows go out again
 // and the consumers' inboxes drop the duplicates. It shortens every relay cycle.
@@ -169,7 +172,7 @@ export class OutboxRelay {
         const aside = await this.breaker.run(() => this.publish(worker, rows));
         await this.options.afterPublish?.(rows.map((row) => row.id));
         const now = (this.options.now ?? (() => new Date()))();
-        return { value: { published: rows.length - aside.length, setAside: aside }, closing: aside.length > 0 ? [keepSetAside(setAsideRows(aside, now))] : [] };
+        return { value: { published: rows.length - aside.length, setAside: aside }, closing: keepAll(aside, now) };
       });
       this.options.metrics?.outboxPublished.inc(published);
       for (const { row, label, reason } of setAside) {

@@ -1,5 +1,5 @@
-import { billing, type BodyOf, type order } from '@saga/shared/contracts';
-import { reply, type Decision, type Reply, type StoredPayment } from './decision';
+import { billing, type BodyOf, type order, decided, type DecidedMessage, type Decision } from '@saga/shared/contracts';
+import type { StoredPayment, BillingWrite } from './decision';
 import { decidePayment } from './payment';
 
 export type ProcessPaymentCommand = BodyOf<typeof order.ProcessPayment>;
@@ -11,7 +11,7 @@ export interface ChargeState {
   account: { balance: string } | undefined;
 }
 
-export type ChargeReply = Reply<typeof billing.PaymentProcessed> | Reply<typeof billing.PaymentFailed>;
+export type ChargeReply = DecidedMessage<typeof billing.PaymentProcessed> | DecidedMessage<typeof billing.PaymentFailed>;
 
 /**
  * Charges the order's amount if the account covers it, debiting the account and recording
@@ -19,7 +19,7 @@ export type ChargeReply = Reply<typeof billing.PaymentProcessed> | Reply<typeof 
  * whose payment exists is answered again from it (a Failed or Refunded one as
  * payment_cancelled) and nothing is charged. `newId` names the new payment.
  */
-export function decideCharge(command: ProcessPaymentCommand, state: ChargeState, newId: () => string): Decision<ChargeReply> {
+export function decideCharge(command: ProcessPaymentCommand, state: ChargeState, newId: () => string): Decision<BillingWrite, ChargeReply> {
   const { orderId, userId, amount } = command;
   const existing = state.payment;
   if (existing) {
@@ -27,8 +27,8 @@ export function decideCharge(command: ProcessPaymentCommand, state: ChargeState,
       writes: [],
       reply:
         existing.status === 'Completed'
-          ? reply(billing.PaymentProcessed, { orderId, paymentId: existing.id, amount: existing.amount })
-          : reply(billing.PaymentFailed, { orderId, reason: existing.reason ?? `Payment ${existing.status}`, code: 'payment_cancelled' }),
+          ? decided(billing.PaymentProcessed, { orderId, paymentId: existing.id, amount: existing.amount })
+          : decided(billing.PaymentFailed, { orderId, reason: existing.reason ?? `Payment ${existing.status}`, code: 'payment_cancelled' }),
     };
   }
   const decision = decidePayment(userId, state.account?.balance, amount);
@@ -36,7 +36,7 @@ export function decideCharge(command: ProcessPaymentCommand, state: ChargeState,
   if (!decision.ok) {
     return {
       writes: [{ type: 'paymentRecorded', payment: { ...payment, status: 'Failed', reason: decision.reason } }],
-      reply: reply(billing.PaymentFailed, { orderId, reason: decision.reason, code: decision.code }),
+      reply: decided(billing.PaymentFailed, { orderId, reason: decision.reason, code: decision.code }),
     };
   }
   return {
@@ -44,6 +44,6 @@ export function decideCharge(command: ProcessPaymentCommand, state: ChargeState,
       { type: 'paymentRecorded', payment: { ...payment, status: 'Completed', reason: null } },
       { type: 'accountDebited', userId, amount },
     ],
-    reply: reply(billing.PaymentProcessed, { orderId, paymentId: payment.id, amount }),
+    reply: decided(billing.PaymentProcessed, { orderId, paymentId: payment.id, amount }),
   };
 }

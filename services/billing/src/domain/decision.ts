@@ -1,9 +1,3 @@
-import { decided, type Contract, type DecidedMessage } from '@saga/shared/contracts';
-
-/** A reply to the order service: the contract it is sent under and its body. */
-export type Reply<C extends Contract = Contract> = DecidedMessage<C>;
-export const reply = decided;
-
 /** The order's payment as stored: at most one per order. */
 export interface StoredPayment {
   id: string;
@@ -34,8 +28,3 @@ export type BillingWrite =
   | { type: 'accountCredited'; userId: string; amount: string }
   | { type: 'paymentRefunded'; paymentId: string };
 
-/** A participant's decision on one command: what to write, and what to answer. */
-export interface Decision<R extends Reply> {
-  writes: BillingWrite[];
-  reply: R;
-}

@@ -1,5 +1,5 @@
-import { billing, type BodyOf, type order } from '@saga/shared/contracts';
-import { reply, type Decision, type Reply, type StoredPayment } from './decision';
+import { billing, type BodyOf, type order, decided, type DecidedMessage, type Decision } from '@saga/shared/contracts';
+import type { StoredPayment, BillingWrite } from './decision';
 
 export type RefundPaymentCommand = BodyOf<typeof order.RefundPayment>;
 
@@ -8,7 +8,7 @@ export interface RefundState {
   payment: StoredPayment | undefined;
 }
 
-export type RefundReply = Reply<typeof billing.PaymentRefunded>;
+export type RefundReply = DecidedMessage<typeof billing.PaymentRefunded>;
 
 /** The reason on the Failed payment a refund leaves when it overtook its charge. */
 export const REFUND_BEFORE_CHARGE_REASON = 'Cancelled before the charge arrived (refund came first); nothing charged';
@@ -20,7 +20,7 @@ export const REFUND_BEFORE_CHARGE_REASON = 'Cancelled before the charge arrived 
  * left as it is. Either way the refund is a success, answering what was given back.
  * `newId` names the Failed payment of a refund before its charge.
  */
-export function decideRefund(command: RefundPaymentCommand, state: RefundState, newId: () => string): Decision<RefundReply> {
+export function decideRefund(command: RefundPaymentCommand, state: RefundState, newId: () => string): Decision<BillingWrite, RefundReply> {
   const { orderId, userId, amount } = command;
   const { payment } = state;
   if (payment?.status === 'Completed') {
@@ -29,10 +29,10 @@ export function decideRefund(command: RefundPaymentCommand, state: RefundState, 
         { type: 'accountCredited', userId: payment.userId, amount: payment.amount },
         { type: 'paymentRefunded', paymentId: payment.id },
       ],
-      reply: reply(billing.PaymentRefunded, { orderId, refundedAmount: payment.amount }),
+      reply: decided(billing.PaymentRefunded, { orderId, refundedAmount: payment.amount }),
     };
   }
-  const nothing = reply(billing.PaymentRefunded, { orderId, refundedAmount: '0.00' });
+  const nothing = decided(billing.PaymentRefunded, { orderId, refundedAmount: '0.00' });
   if (payment) return { writes: [], reply: nothing };
   return {
     writes: [{ type: 'paymentRecorded', payment: { id: newId(), orderId, userId, amount, status: 'Failed', reason: REFUND_BEFORE_CHARGE_REASON } }],

@@ -1,9 +1,3 @@
-import { decided, type Contract, type DecidedMessage } from '@saga/shared/contracts';
-
-/** A reply to the order service: the contract it is sent under and its body. */
-export type Reply<C extends Contract = Contract> = DecidedMessage<C>;
-export const reply = decided;
-
 /**
  * What inventory changes, as facts, in the order they are written. `db/queries` maps each
  * to its statement; nothing here knows tables or SQL.
@@ -20,8 +14,3 @@ export type InventoryWrite =
   /** The tombstone: the order was released (compensated), so a late reservation of it is refused. */
   | { type: 'orderReleased'; orderId: string };
 
-/** A participant's decision on one command: what to write, and what to answer. */
-export interface Decision<R extends Reply> {
-  writes: InventoryWrite[];
-  reply: R;
-}

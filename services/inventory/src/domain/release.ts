@@ -1,5 +1,5 @@
-import { inventory, type BodyOf, type order } from '@saga/shared/contracts';
-import { reply, type Decision, type InventoryWrite, type Reply } from './decision';
+import { inventory, type BodyOf, type order, decided, type DecidedMessage, type Decision } from '@saga/shared/contracts';
+import type { InventoryWrite } from './decision';
 
 export type ReleaseInventoryCommand = BodyOf<typeof order.ReleaseInventory>;
 
@@ -15,14 +15,14 @@ export interface ReleaseState {
   active: readonly ActiveReservation[];
 }
 
-export type ReleaseReply = Reply<typeof inventory.InventoryReleased>;
+export type ReleaseReply = DecidedMessage<typeof inventory.InventoryReleased>;
 
 /**
  * Compensation: returns every active reservation's quantity to free stock and marks it
  * Released, and leaves the order's tombstone so a reservation arriving later is refused.
  * Releasing nothing is a success too (and still leaves the tombstone).
  */
-export function decideRelease(command: ReleaseInventoryCommand, state: ReleaseState): Decision<ReleaseReply> {
+export function decideRelease(command: ReleaseInventoryCommand, state: ReleaseState): Decision<InventoryWrite, ReleaseReply> {
   const { orderId } = command;
   const writes: InventoryWrite[] = [{ type: 'orderReleased', orderId }];
   if (state.active.length > 0) {
@@ -32,5 +32,5 @@ export function decideRelease(command: ReleaseInventoryCommand, state: ReleaseSt
     );
   }
   const releasedQuantity = state.active.reduce((sum, reservation) => sum + reservation.quantity, 0);
-  return { writes, reply: reply(inventory.InventoryReleased, { orderId, releasedQuantity }) };
+  return { writes, reply: decided(inventory.InventoryReleased, { orderId, releasedQuantity }) };
 }

@@ -1,5 +1,5 @@
-import { inventory, type BodyOf, type order } from '@saga/shared/contracts';
-import { reply, type Decision, type Reply } from './decision';
+import { inventory, type BodyOf, type order, decided, type DecidedMessage, type Decision } from '@saga/shared/contracts';
+import type { InventoryWrite } from './decision';
 import { catalog, decideStock, type ProductStock } from './stock';
 
 export type ReserveInventoryCommand = BodyOf<typeof order.ReserveInventory>;
@@ -13,27 +13,27 @@ export interface ReservationState {
   products: readonly ProductStock[];
 }
 
-export type ReservationReply = Reply<typeof inventory.InventoryReserved> | Reply<typeof inventory.InventoryReservationFailed>;
+export type ReservationReply = DecidedMessage<typeof inventory.InventoryReserved> | DecidedMessage<typeof inventory.InventoryReservationFailed>;
 
 /**
  * Reserves every line or none. A reservation after the order's release is refused
  * (order_released); one the order already has is answered again without changing
  * anything. `newId` names each new reservation.
  */
-export function decideReservation(command: ReserveInventoryCommand, state: ReservationState, newId: () => string): Decision<ReservationReply> {
+export function decideReservation(command: ReserveInventoryCommand, state: ReservationState, newId: () => string): Decision<InventoryWrite, ReservationReply> {
   const { orderId } = command;
   if (state.released) {
     const reason = `Order ${orderId} was already released (compensated); the late reservation is refused`;
-    return { writes: [], reply: reply(inventory.InventoryReservationFailed, { orderId, reason, code: 'order_released' }) };
+    return { writes: [], reply: decided(inventory.InventoryReservationFailed, { orderId, reason, code: 'order_released' }) };
   }
-  if (state.reserved) return { writes: [], reply: reply(inventory.InventoryReserved, { orderId }) };
+  if (state.reserved) return { writes: [], reply: decided(inventory.InventoryReserved, { orderId }) };
   const stock = decideStock(command.items, catalog(state.products));
-  if (!stock.ok) return { writes: [], reply: reply(inventory.InventoryReservationFailed, { orderId, reason: stock.reason, code: stock.code }) };
+  if (!stock.ok) return { writes: [], reply: decided(inventory.InventoryReservationFailed, { orderId, reason: stock.reason, code: stock.code }) };
   return {
     writes: [
       ...stock.lines.map((line) => ({ type: 'stockReserved' as const, productId: line.productId, quantity: line.quantity })),
       { type: 'reservationsRecorded', reservations: stock.lines.map((line) => ({ id: newId(), orderId, productId: line.productId, quantity: line.quantity })) },
     ],
-    reply: reply(inventory.InventoryReserved, { orderId }),
+    reply: decided(inventory.InventoryReserved, { orderId }),
   };
 }

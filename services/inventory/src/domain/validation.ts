@@ -1,5 +1,5 @@
-import { inventory, type BodyOf, type order } from '@saga/shared/contracts';
-import { reply, type Decision, type Reply } from './decision';
+import { inventory, type BodyOf, type order, decided, type DecidedMessage, type Decision } from '@saga/shared/contracts';
+import type { InventoryWrite } from './decision';
 import { catalog, decideStock, type ProductStock } from './stock';
 
 export type ValidateInventoryCommand = BodyOf<typeof order.ValidateInventory>;
@@ -9,15 +9,15 @@ export interface ValidationState {
   products: readonly ProductStock[];
 }
 
-export type ValidationReply = Reply<typeof inventory.InventoryValidated> | Reply<typeof inventory.InventoryValidationFailed>;
+export type ValidationReply = DecidedMessage<typeof inventory.InventoryValidated> | DecidedMessage<typeof inventory.InventoryValidationFailed>;
 
 /** Whether the order could be served from free stock now: answers, reserves and writes nothing. */
-export function decideValidation(command: ValidateInventoryCommand, state: ValidationState): Decision<ValidationReply> {
+export function decideValidation(command: ValidateInventoryCommand, state: ValidationState): Decision<InventoryWrite, ValidationReply> {
   const stock = decideStock(command.items, catalog(state.products));
   return {
     writes: [],
     reply: stock.ok
-      ? reply(inventory.InventoryValidated, { orderId: command.orderId })
-      : reply(inventory.InventoryValidationFailed, { orderId: command.orderId, reason: stock.reason, code: stock.code }),
+      ? decided(inventory.InventoryValidated, { orderId: command.orderId })
+      : decided(inventory.InventoryValidationFailed, { orderId: command.orderId, reason: stock.reason, code: stock.code }),
   };
 }

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { insertOutboxRows, insertRows, message, outboxRows, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime } from '@saga/shared';
+import { insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
-import { startOrderSaga } from '../saga/orderSagaStore';
+import { orderSendContext, startOrderSaga } from '../saga/orderSagaStore';
 import type { SagaTimeouts } from '../settings';
 import { orderJson, type OrderJson, type OrderRow } from './orderJson';
 
@@ -69,7 +69,7 @@ export async function placeOrder(
         timeouts,
       );
       const ref = { type: 'order', id: created.id };
-      const events = outboxRows({ source: 'order', correlationId: created.id, causationId: null, conversationId: created.id, runtime }, [
+      const events = outboxRows(orderSendContext(created.id, runtime), [
         message(
           orderContracts.OrderCreated,
           { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount },
@@ -77,7 +77,7 @@ export async function placeOrder(
         ),
         ...saga.messages,
       ]);
-      return { value: { order: answer, replayed: false }, closing: [saga.statement, insertOutboxRows(events)] };
+      return { value: { order: answer, replayed: false }, closing: [saga.statement, ...outboxStatements(events)] };
     });
   } catch (error) {
     if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) throw error;

@@ -1,8 +1,9 @@
 import { lte, or } from 'drizzle-orm';
-import { insertOutboxRows, outboxRows, prepared, runAlone, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Placeholders, type Runtime } from '@saga/shared';
+import { outboxRows, outboxStatements, prepared, runAlone, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Placeholders, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import { orderSaga } from '../domain/orderSaga.definition';
 import type { OrderSagas } from './orderSagas';
+import { orderSendContext } from './orderSagaStore';
 
 /** The sagas one of whose deadlines has passed by `now`, the most overdue step first. */
 const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number }>) =>
@@ -69,8 +70,7 @@ export class DeadlineSweeper {
       const advanced = this.sagas.advance(saga, orderId, event, now);
       if (!advanced.advanced) return { value: undefined };
       this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: advanced.status }, 'saga deadline passed');
-      const messages = outboxRows({ source: 'order', correlationId: orderId, causationId: null, conversationId: orderId, runtime: this.runtime }, advanced.messages);
-      return { value: advanced, closing: messages.length > 0 ? [...advanced.writes, insertOutboxRows(messages)] : advanced.writes };
+      return { value: advanced, closing: [...advanced.writes, ...outboxStatements(outboxRows(orderSendContext(orderId, this.runtime), advanced.messages))] };
     });
     result?.committed();
     return result !== undefined;

@@ -1,6 +1,6 @@
 import { and, eq, lte, or, sql } from 'drizzle-orm';
 import { initialTransition, transition } from 'xstate';
-import { assignFrom, insertRows, message, prepared, stepDeadlineMs, type HistoryEntry, type OutgoingMessage, type Placeholders, type SagaEvent, type SagaMessage, type Statement } from '@saga/shared';
+import { assignFrom, insertRows, message, prepared, stepDeadlineMs, type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SendContext, type SagaEvent, type SagaMessage, type Statement } from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
 import { orderSaga } from '../domain/orderSaga.definition';
 import { orderSagaMachine, type OrderSagaInput } from '../domain/orderSaga.machine';
@@ -55,6 +55,15 @@ const saveSaga = prepared('order_save_saga', (db, p: Placeholders<SagaChange & {
 const setOrderStatus = prepared('order_set_status', (db, p: Placeholders<{ id: string; status: 'Pending' | 'Completed' | 'Failed'; updatedAt: Date }>) =>
   db.update(orders).set(assignFrom(orders, ['status', 'updatedAt'])).where(eq(orders.id, p.id)),
 );
+
+/** Where the order service's own messages about an order come from: no message caused them (a request, a deadline). */
+export const orderSendContext = (orderId: string, runtime: Runtime): SendContext => ({
+  source: 'order',
+  correlationId: orderId,
+  causationId: null,
+  conversationId: orderId,
+  runtime,
+});
 
 /** The outbox messages a transition asked for, in order. */
 function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
