@@ -15,12 +15,12 @@
  */
 import { createHash } from 'node:crypto';
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { DEFAULT_AMQP_URL, serviceGrant, vhostOf } from '@saga/shared';
+import { DEFAULT_AMQP_URL, DEFAULT_NAMESPACE, serviceGrant, topology, vhostOf } from '@saga/shared';
 import { PARTICIPANTS, type Participant } from '../services/registry';
 
 /** The vhost and namespace compose runs the saga in (the services' defaults). */
 const VHOST = vhostOf(DEFAULT_AMQP_URL);
-const NAMESPACE = 'saga';
+const NAMESPACE = DEFAULT_NAMESPACE;
 /** The management user compose's RabbitMQ gets (README, "Operating it"). */
 const ADMIN = { name: 'admin', password: 'admin-secret' };
 
@@ -192,7 +192,7 @@ function definitionsJson(): string {
       { user: ADMIN.name, vhost: VHOST, configure: '.*', write: '.*', read: '.*' },
       ...grants.map((g) => ({ user: g.user, vhost: VHOST, configure: g.configure, write: g.write, read: g.read })),
     ],
-    topic_permissions: grants.map((g) => ({ user: g.user, vhost: VHOST, exchange: `${NAMESPACE}.messages`, write: g.publishes, read: '.*' })),
+    topic_permissions: grants.map((g) => ({ user: g.user, vhost: VHOST, exchange: topology(NAMESPACE).exchange, write: g.publishes, read: '.*' })),
     parameters: [],
     policies: [],
     queues: [],

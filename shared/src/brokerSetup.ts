@@ -2,6 +2,7 @@ import { BrokerAdmin, ManagementApiUnreachable, serviceGrant } from './broker/pr
 import { RabbitmqctlAdmin } from './broker/rabbitmqctl';
 import { servicePasswords, vhostOf } from './broker/credentials';
 import { DEFAULT_AMQP_URL, type ServiceName } from './serviceConfig';
+import { DEFAULT_NAMESPACE } from './messaging/topology';
 
 export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
 
@@ -19,7 +20,7 @@ export async function provisionServiceUsers(
   publishes: Partial<Record<string, string>> = {},
 ): Promise<{ vhost: string; namespace: string; via: 'management API' | 'rabbitmqctl' }> {
   const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
-  const namespace = env.MESSAGING_NAMESPACE || 'saga';
+  const namespace = env.MESSAGING_NAMESPACE || DEFAULT_NAMESPACE;
   const passwords = servicePasswords(services, env);
   const options = { vhost, namespace, grants: services.map((service) => serviceGrant(namespace, service, publishes[service])), passwords };
   try {

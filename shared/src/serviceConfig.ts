@@ -3,6 +3,7 @@ import type { BreakerSettings } from './messaging/breaker';
 import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
 import { serviceAmqpUrl } from './broker/credentials';
+import { DEFAULT_NAMESPACE } from './messaging/topology';
 
 /**
  * A service's name: its broker user, the prefix of its queues and of its variables
@@ -76,7 +77,7 @@ export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = 
       MESSAGING_NAMESPACE: z
         .string()
         .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
-        .default('saga'),
+        .default(DEFAULT_NAMESPACE),
       QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
       PREFETCH: positiveInt(32),
       IMMEDIATE_RETRIES: z.coerce.number().int().min(0).max(10).default(2),

@@ -10,6 +10,7 @@ import { BrokerAdmin } from './broker/provision';
 import { provisionServiceUsers, DEFAULT_ADMIN_URL } from './brokerSetup';
 import { serviceAmqpUrl } from './broker/credentials';
 import type { ServiceName } from './serviceConfig';
+import { directExchangeOf, topology } from './messaging/topology';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -37,9 +38,9 @@ export async function deleteNamespace(namespace: string, queues: string[]): Prom
     const channel = await connection.createChannel();
     for (const queue of queues) {
       await channel.deleteQueue(queue);
-      await channel.deleteExchange(`${queue}.direct`);
+      await channel.deleteExchange(directExchangeOf(queue));
     }
-    await channel.deleteExchange(`${namespace}.messages`);
+    await channel.deleteExchange(topology(namespace).exchange);
   } finally {
     await connection.close();
   }

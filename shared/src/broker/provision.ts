@@ -1,4 +1,5 @@
 import { redactUrl } from '../db/ensureDatabase';
+import { topology } from '../messaging/topology';
 
 /** What a service's broker user may do in the saga's vhost (see README, "Security"). */
 export interface BrokerGrant {
@@ -80,7 +81,7 @@ export class BrokerAdmin {
       if (!password) throw new Error(`no password for broker user ${grant.user}`);
       await this.request('PUT', `users/${user}`, { password, tags: '' });
       await this.request('PUT', `permissions/${v}/${user}`, { configure: grant.configure, write: grant.write, read: grant.read });
-      await this.request('PUT', `topic-permissions/${v}/${user}`, { exchange: `${namespace}.messages`, write: grant.publishes, read: '.*' });
+      await this.request('PUT', `topic-permissions/${v}/${user}`, { exchange: topology(namespace).exchange, write: grant.publishes, read: '.*' });
     }
     const ours = new Set(grants.map((grant) => grant.user));
     for (const kind of ['permissions', 'topic-permissions'] as const) {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ProvisionOptions } from './provision';
+import { topology } from '../messaging/topology';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ export class RabbitmqctlAdmin {
       if (!password) throw new Error(`no password for broker user ${grant.user}`);
       await this.ctl('add_user', grant.user, password).catch(() => this.ctl('change_password', grant.user, password));
       await this.ctl('set_permissions', '-p', vhost, grant.user, grant.configure, grant.write, grant.read);
-      await this.ctl('set_topic_permissions', '-p', vhost, grant.user, `${namespace}.messages`, grant.publishes, '.*');
+      await this.ctl('set_topic_permissions', '-p', vhost, grant.user, topology(namespace).exchange, grant.publishes, '.*');
     }
     const ours = new Set(grants.map((grant) => grant.user));
     for (const [list, clear] of [['list_permissions', 'clear_permissions'], ['list_topic_permissions', 'clear_topic_permissions']] as const) {

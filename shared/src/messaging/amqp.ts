@@ -13,6 +13,15 @@ export interface AmqpClientOptions {
   maxReconnectDelayMs?: number;
 }
 
+/** The broker user an AMQP URL connects as: amqplib's default, guest, when it names none. */
+export function brokerUserOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username) || 'guest';
+  } catch {
+    return 'guest';
+  }
+}
+
 /**
  * One broker connection per process that heals itself: when the connection drops,
  * it reconnects with backoff and runs every registered setup step again
@@ -28,11 +37,7 @@ export class AmqpClient {
 
   /** The broker user this client connects as (amqplib's default, guest, when the URL names none): the user-id of what it publishes. */
   get user(): string {
-    try {
-      return decodeURIComponent(new URL(this.options.url).username) || 'guest';
-    } catch {
-      return 'guest';
-    }
+    return brokerUserOf(this.options.url);
   }
 
   get isConnected(): boolean {

@@ -23,6 +23,9 @@ export interface Topology {
   directExchange(endpoint: string): string;
 }
 
+/** The namespace of the saga's exchange and queues unless MESSAGING_NAMESPACE says otherwise. */
+export const DEFAULT_NAMESPACE = 'saga';
+
 /** The direct exchange of the endpoint whose work queue is `queue` (see Topology.directExchange). */
 export const directExchangeOf = (workQueue: string) => `${workQueue}.direct`;
 

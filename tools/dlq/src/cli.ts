@@ -9,7 +9,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { DEFAULT_AMQP_URL, redactUrl, serviceAmqpUrl } from '@saga/shared';
+import { DEFAULT_AMQP_URL, DEFAULT_NAMESPACE, redactUrl, serviceAmqpUrl, topology } from '@saga/shared';
 import { isServiceName, serviceConfig, SERVICE_NAMES } from '../../../services/registry';
 import { audit } from './audit';
 import { age } from './deadMessage';
@@ -78,11 +78,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   program
     .command('list')
     .description('error queues and how many messages each holds')
-    .option('--namespace <ns>', 'messaging namespace', io.env.MESSAGING_NAMESPACE ?? 'saga')
+    .option('--namespace <ns>', 'messaging namespace', io.env.MESSAGING_NAMESPACE ?? DEFAULT_NAMESPACE)
     .action(async (options: { namespace: string }) => {
       const depths: QueueDepth[] = [];
       for (const service of SERVICE_NAMES) {
-        const queue = `${options.namespace}.${service}.error`;
+        const queue = topology(options.namespace).errorQueue(service);
         await withQueues(queue, async (queues) => void depths.push(...(await queues.depths([queue]))));
       }
       const rows = [['QUEUE', 'MESSAGES'], ...depths.map((d) => [d.queue, d.messages === undefined ? 'missing' : String(d.messages)])];

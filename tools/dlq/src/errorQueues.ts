@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { confirmed } from '@saga/shared';
+import { brokerUserOf, confirmed } from '@saga/shared';
 import { describe, freshHeaders, type DeadMessage } from './deadMessage';
 
 export interface QueueDepth {
@@ -36,7 +36,7 @@ export class ErrorQueues {
   static async connect(url: string): Promise<ErrorQueues> {
     const connection = await connect(url, { noDelay: true, clientProperties: { connection_name: 'saga-dlq' } });
     connection.on('error', () => undefined); // surfaced through the failing call instead
-    return new ErrorQueues(connection, decodeURIComponent(new URL(url).username) || 'guest');
+    return new ErrorQueues(connection, brokerUserOf(url));
   }
 
   /** A channel whose errors (a missing queue closes it) reject the call that caused them, not the process. */
