@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { toPublishOptions, topology, type Settlement } from '@saga/shared';
+import { settledOn } from './attacker';
 import type { BodyOf, Contract } from '@saga/shared/contracts';
 import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { TestSystem } from './system';
@@ -16,15 +17,7 @@ export async function deliver<C extends Contract>(
   orderId: string,
 ): Promise<Settlement['result']> {
   const messageId = randomUUID();
-  const consumer = system.get(receiver).consumer;
-  const settled = new Promise<Settlement['result']>((resolve) => {
-    const listener = (settlement: Settlement) => {
-      if (settlement.messageId !== messageId) return;
-      consumer.off('settled', listener);
-      resolve(settlement.result);
-    };
-    consumer.on('settled', listener);
-  });
+  const settled = settledOn(system, receiver, messageId).then((settlement) => settlement.result);
   const connection = await system.broker.connectAs(contract.producer);
   try {
     const channel = await connection.createConfirmChannel();
