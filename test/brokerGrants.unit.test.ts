@@ -12,11 +12,9 @@ const definitions = JSON.parse(readFileSync(path.join(__dirname, '..', 'infra', 
 };
 
 describe('broker permissions', () => {
-  it.each(SERVICE_NAMES)('definitions.json grants %s what npm start provisions, and no default exchange', (service) => {
-    const grant = serviceGrant('saga', service);
-    expect(definitions.permissions.find((p) => p.user === service)).toEqual({ user: service, vhost: 'saga', configure: grant.configure, write: grant.write, read: grant.read });
-    expect(definitions.topic_permissions.find((p) => p.user === service)).toEqual({ user: service, vhost: 'saga', exchange: 'saga.messages', write: grant.publishes, read: '.*' });
-    expect(new RegExp(grant.write).test('amq.default')).toBe(false);
+  it.each(SERVICE_NAMES)('grants %s nothing on the default exchange', (service) => {
+    // definitions.json grants what serviceGrant says: test/registry.unit.test.ts checks it entry by entry.
+    expect(new RegExp(serviceGrant('saga', service).write).test('amq.default')).toBe(false);
   });
 
   it('lets each service publish only its own message types and touch only its own queues', () => {
@@ -29,8 +27,7 @@ describe('broker permissions', () => {
     expect(new RegExp(order.configure).test('saga.orderx')).toBe(false);
   });
 
-  it("has a user, permissions and topic permissions for exactly the registry's services (and the admin)", () => {
-    expect(definitions.users.map((u) => u.name)).toEqual(['admin', ...SERVICE_NAMES]);
+  it("has permissions and topic permissions for exactly the registry's services (and the admin)", () => {
     expect(definitions.users.filter((u) => u.tags.length > 0).map((u) => u.name)).toEqual(['admin']);
     expect(definitions.permissions.map((p) => p.user)).toEqual(['admin', ...SERVICE_NAMES]);
     expect(definitions.topic_permissions.map((p) => p.user)).toEqual([...SERVICE_NAMES]);

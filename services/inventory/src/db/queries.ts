@@ -3,8 +3,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { InventoryWrite } from '../domain/decision';
 import { products, releasedOrders, reservations } from './schema';
 
-// Typed statements the handlers send with BEGIN (the loads) or COMMIT (the writes), all
-// prepared once per connection (ADR 10). A list of ids is one array parameter, so the
+// Typed statements the handlers send with BEGIN (the loads) or COMMIT (the writes), prepared
+// once per connection except inserts of more than four rows (ADR 13). A list of ids is one array parameter, so the
 // text stays constant.
 
 /** The order's tombstone, if its inventory was released (compensated). */
