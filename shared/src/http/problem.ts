@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logging';
+import { valueRefusedByDatabase } from '../messaging/failures';
 
 export interface FieldError {
   field: string;
@@ -64,20 +65,6 @@ export const notFoundRoute: RequestHandler = (req, res) => {
 
 const titleOf = (status: number) => STATUS_CODES[status] ?? 'Bad Request';
 
-/**
- * The database's message when it refused a value of the request (data exceptions, class
- * 22; a NUL byte, 08P01): a backstop behind the routes' own bounds, so that no value
- * can cause a 500. Walks the cause chain, since drizzle wraps driver errors.
- */
-function valueRefusedByDatabase(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (code.startsWith('22') || code === '08P01')) return typeof message === 'string' ? message : code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** The one error middleware, registered last. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -100,6 +87,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
       return sendProblem(res, bodyError.status, titleOf(bodyError.status), bodyError.message ?? 'Bad request');
     }
+    // A backstop behind the routes' own bounds: a value the database refuses is the request's fault, never a 500.
     const refused = valueRefusedByDatabase(error);
     if (refused) {
       logger.warn({ err: error, method: req.method, path: req.path }, 'request refused by the database');

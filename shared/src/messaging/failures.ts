@@ -51,7 +51,7 @@ const TRANSIENT_MESSAGES = [
  * to the error queue at once. Walks the `cause` chain, since drizzle wraps driver errors.
  */
 export function isTransient(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+  for (const current of causesOf(error)) {
     if (current instanceof TransientError) return true;
     if (current instanceof MessageRefused) return false;
     const { code, message } = current as { code?: unknown; message?: unknown };
@@ -61,18 +61,36 @@ export function isTransient(error: unknown): boolean {
       if (TRANSIENT_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
       if (/^[0-9A-Z]{5}$/.test(code) && TRANSIENT_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
     }
-    current = (current as { cause?: unknown }).cause;
   }
   return false;
 }
 
+/** An error and its causes, outermost first (drizzle and others wrap the driver's error), at most five deep. */
+export function* causesOf(error: unknown): Generator<object> {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth += 1) {
+    yield current;
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/**
+ * The database's message when it refused a value a statement carried (a data exception,
+ * class 22; a NUL byte, 08P01), from anywhere in the error's causes; undefined otherwise.
+ */
+export function valueRefusedByDatabase(error: unknown): string | undefined {
+  for (const current of causesOf(error)) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (code.startsWith('22') || PERMANENT_SQLSTATES.has(code))) return typeof message === 'string' ? message : code;
+  }
+  return undefined;
+}
+
 /** The innermost message of an error chain: the driver's words, not drizzle's "Failed query: ..." wrapper. */
 export function describeError(error: unknown): string {
-  let current = error as { message?: string; cause?: unknown } | undefined;
   let text = String(error);
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (typeof current.message === 'string' && current.message) text = current.message;
-    current = current.cause as typeof current;
+  for (const current of causesOf(error)) {
+    const { message } = current as { message?: unknown };
+    if (typeof message === 'string' && message) text = message;
   }
   return text;
 }

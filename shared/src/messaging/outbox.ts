@@ -5,14 +5,13 @@ import { insertRows, type Statement } from '../db/statement';
 import type { Runtime } from '../runtime';
 import type { Envelope } from './envelope';
 
-/** The columns of a message row, shared by the outbox and the rows set aside from it. */
+/** The columns of a message row, shared by the outbox and the rows set aside from it (their headers differ: see each). */
 const messageColumns = () => ({
   id: uuid('id').primaryKey(),
   aggregatetype: text('aggregatetype').notNull(),
   aggregateid: text('aggregateid').notNull(),
   type: text('type').notNull(),
   payload: jsonb('payload').notNull(),
-  headers: jsonb('headers').$type<Envelope>().notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
@@ -23,7 +22,7 @@ const messageColumns = () => ({
  */
 export const outbox = pgTable(
   'outbox',
-  { seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(), ...messageColumns() },
+  { seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(), ...messageColumns(), headers: jsonb('headers').$type<Envelope>().notNull() },
   (table) => [index('outbox_seq_idx').on(table.seq)],
 );
 
@@ -35,6 +34,7 @@ export const outbox = pgTable(
  */
 export const outboxDeadLetters = pgTable('outbox_dead_letters', {
   ...messageColumns(),
+  headers: jsonb('headers').notNull(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
   reason: text('reason').notNull(),
   failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),

@@ -49,7 +49,7 @@ export class OutboxDeadLetters {
         // In slices, so any number of rows stays under PostgreSQL's 65535 parameters per statement.
         for (let start = 0; start < rows.length; start += SLICE) {
           const slice = rows.slice(start, start + SLICE);
-          await tx.insert(outbox).values(slice);
+          await tx.insert(outbox).values(slice.map((row) => ({ ...row, headers: row.headers as typeof outbox.$inferInsert.headers })));
           await tx.delete(dead).where(inArray(dead.id, slice.map((row) => row.id)));
         }
         return ids;
