@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { storableText } from '../http/fields';
 import { isMoneyString } from '../money';
+import { isCountryCode } from './countries';
 
 /** A non-negative amount as a decimal string with at most two decimals: "1299.99". */
 export const MoneyString = z.string().refine(isMoneyString, 'must be a decimal string with at most 2 decimals');
@@ -9,6 +11,21 @@ export const StockLine = z.object({
   quantity: z.number().int().min(1),
 });
 export type StockLine = z.infer<typeof StockLine>;
+
+/** Bounded text a database can store (no NUL, no unpaired surrogate), not blank. */
+const addressLine = (max: number) =>
+  storableText(z.string().max(max, `must be at most ${max} characters`)).refine((value) => value.trim().length > 0, 'must not be blank');
+
+/** Where an order is shipped. `country` is an ISO 3166-1 alpha-2 code (upper case). */
+export const ShippingAddress = z.strictObject({
+  name: addressLine(200),
+  line1: addressLine(200),
+  line2: addressLine(200).optional(),
+  city: addressLine(100),
+  postalCode: addressLine(20),
+  country: z.string().refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code, in upper case (e.g. DE)'),
+});
+export type ShippingAddress = z.infer<typeof ShippingAddress>;
 
 /** The context of a message type `<domain>.<context>.<Name>`: the service that produces it. */
 type ContextOf<T extends string> = T extends `${string}.${infer Context}.${string}` ? Context : never;

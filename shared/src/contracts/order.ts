@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contract, MoneyString, StockLine } from './common';
+import { contract, MoneyString, ShippingAddress, StockLine } from './common';
 
 // Produced by the order service: its own events, and the saga's commands to other services.
 
@@ -41,3 +41,10 @@ export const RefundPayment = contract(
   'domain.order.RefundPayment',
   z.object({ orderId: z.uuid(), userId: z.uuid(), amount: MoneyString }),
 );
+/** Saga version 2: ship the order's items to its address. */
+export const ScheduleShipping = contract(
+  'domain.order.ScheduleShipping',
+  z.object({ orderId: z.uuid(), items: z.array(StockLine).min(1), address: ShippingAddress }),
+);
+/** Compensation of ScheduleShipping; shipping refuses a ScheduleShipping that arrives after it. */
+export const CancelShipment = contract('domain.order.CancelShipment', z.object({ orderId: z.uuid() }));
