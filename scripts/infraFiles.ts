@@ -44,7 +44,7 @@ export function rabbitPasswordHash(user: string, password: string, salt: Buffer 
 }
 
 /** Host ports compose gives PostgreSQL, RabbitMQ (AMQP, management, metrics), Prometheus and Grafana. */
-const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, 9090, 3003];
+const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, 9090, 3030];
 
 function dockerCompose(): string {
   const clash = services.find((s) => INFRA_HOST_PORTS.includes(s.port));
@@ -70,7 +70,7 @@ function dockerCompose(): string {
   });
   return `${header('#')}
 # The whole system in containers: PostgreSQL, RabbitMQ (management UI on :15672,
-# Prometheus metrics on :15692), the services, Prometheus (:9090) and Grafana (:3003).
+# Prometheus metrics on :15692), the services, Prometheus (:9090) and Grafana (:3030).
 # Passwords here are for local use; see infra/ and README "Operating it".
 
 x-service: &service
@@ -129,7 +129,7 @@ ${blocks.join('\n')}
     volumes:
       - ./grafana/provisioning:/etc/grafana/provisioning:ro
       - ./grafana/dashboards:/var/lib/grafana/dashboards:ro
-    ports: ['3003:3000']
+    ports: ['3030:3000']
     depends_on: [prometheus]
 
 volumes:

@@ -22,6 +22,7 @@ export const REGISTRY = [
   { name: 'order', port: 3000, database: 'orders' },
   { name: 'inventory', port: 3001, database: 'inventory' },
   { name: 'billing', port: 3002, database: 'billing' },
+  { name: 'shipping', port: 3003, database: 'shipping' },
 ] as const satisfies readonly ServiceEntry[];
 
 /** What a service's src/service.ts exports. */

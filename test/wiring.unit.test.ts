@@ -1,14 +1,15 @@
-import { createLogger, Metrics, openDatabase, sagaReplies, shortName, systemRuntime, topology, type MessageHandler, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
+import { buildSagaMachine, createLogger, Metrics, openDatabase, sagaReplies, shortName, systemRuntime, topology, type MessageHandler, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
 import * as contracts from '@saga/shared/contracts';
 import { PARTICIPANTS } from '../services/registry';
-import { orderSaga } from '../services/order/src/domain/orderSaga.definition';
-import { orderSagaMachine, orderSagaOutputs } from '../services/order/src/domain/orderSaga.machine';
+import { orderSagaVersions } from '../services/order/src/domain/orderSaga.versions';
 import { orderHandlers as buildOrderHandlers } from '../services/order/src/handlers';
 import { OrderSagas } from '../services/order/src/saga/orderSagas';
 
-const orderHandlers = buildOrderHandlers(new OrderSagas({ stepMs: 30_000, sagaMs: 300_000 }));
+const versions = orderSagaVersions();
+const orderHandlers = buildOrderHandlers(new OrderSagas(versions, { stepMs: 30_000, sagaMs: 300_000 }));
+const outputs = versions.outputs();
 /** The service that sends the saga's commands. */
-const orchestrator = orderSagaOutputs.commands[0]!.producer;
+const orchestrator = outputs.commands[0]!.producer;
 
 // A definition may build its handlers from its dependencies: give it ones that are never
 // used here (a database handle that never connects, a registry of its own).
@@ -27,16 +28,17 @@ const participantHandlers = PARTICIPANTS.filter((p) => p.name !== orchestrator).
 const typesOf = (handlers: ReadonlyArray<{ contract: { messageType: string } }>) => handlers.map((h) => h.contract.messageType);
 
 describe('saga wiring', () => {
-  it('has an order-service handler for every event the saga machine accepts, and no other', () => {
+  it('has an order-service handler for every event a version of the saga machine accepts, and no other', () => {
     // DeadlinePassed is raised by the order service's deadline sweeper, not received as a message.
-    const fromMessages = orderSagaMachine.root.events.filter((type) => type !== 'DeadlinePassed');
-    expect(orderHandlers.map((h) => shortName(h.contract)).sort()).toEqual([...fromMessages].sort());
-    expect(typesOf(orderHandlers).sort()).toEqual(sagaReplies(orderSaga).map((r) => r.contract.messageType).sort());
+    const accepted = versions.declared().flatMap((declared) => buildSagaMachine(declared.definition as never).root.events.filter((type: string) => type !== 'DeadlinePassed'));
+    expect(orderHandlers.map((h) => shortName(h.contract)).sort()).toEqual([...new Set(accepted)].sort());
+    const replies = versions.declared().flatMap((declared) => sagaReplies(declared.definition).map((r) => r.contract.messageType));
+    expect(typesOf(orderHandlers).sort()).toEqual([...new Set(replies)].sort());
   });
 
   it('has exactly one consuming participant for every command the saga sends', () => {
     const consumers = typesOf(participantHandlers);
-    for (const command of orderSagaOutputs.commands) {
+    for (const command of outputs.commands) {
       expect([command.messageType, consumers.filter((type) => type === command.messageType)]).toEqual([command.messageType, [command.messageType]]);
     }
   });

@@ -7,11 +7,14 @@
 CREATE ROLE "order_service" LOGIN PASSWORD 'order-secret';
 CREATE ROLE "inventory_service" LOGIN PASSWORD 'inventory-secret';
 CREATE ROLE "billing_service" LOGIN PASSWORD 'billing-secret';
+CREATE ROLE "shipping_service" LOGIN PASSWORD 'shipping-secret';
 
 CREATE DATABASE "orders" OWNER "order_service";
 CREATE DATABASE "inventory" OWNER "inventory_service";
 CREATE DATABASE "billing" OWNER "billing_service";
+CREATE DATABASE "shipping" OWNER "shipping_service";
 
 REVOKE ALL ON DATABASE "orders" FROM PUBLIC;
 REVOKE ALL ON DATABASE "inventory" FROM PUBLIC;
 REVOKE ALL ON DATABASE "billing" FROM PUBLIC;
+REVOKE ALL ON DATABASE "shipping" FROM PUBLIC;

@@ -35,3 +35,4 @@ export * from './broker/provision';
 export * from './broker/rabbitmqctl';
 export * from './saga/definition';
 export * from './saga/saga.machine';
+export * from './saga/versions';

@@ -29,7 +29,7 @@ const toy: SagaDefinition<Toy> = {
       failed: refusal(PackFailed),
       compensation: { name: 'Unpack', command: send(Unpack, (t: Toy) => ({ orderId: t.orderId })), done: reply(Unpacked, () => 'unpacked') },
     },
-    { name: 'Gift', command: send(Gift, (t: Toy) => ({ orderId: t.orderId })), succeeded: reply(Gifted, () => 'gifted'), failed: refusal(GiftFailed), when: (t) => t.gift },
+    { name: 'Gift', command: send(Gift, (t: Toy) => ({ orderId: t.orderId })), succeeded: reply(Gifted, () => 'gifted'), failed: refusal(GiftFailed), when: { applies: (t) => t.gift, otherwise: 'no gift wrapping asked' } },
     { name: 'Ship', command: send(Ship, (t: Toy) => ({ orderId: t.orderId })), succeeded: reply(Shipped, () => 'shipped'), failed: refusal(ShipFailed), deadlineMs: 5000 },
   ],
   completed: send(Done, (t: Toy) => ({ orderId: t.orderId })),
@@ -57,6 +57,7 @@ describe('a saga machine built from its definition', () => {
     const skipped = run({ orderId, gift: false }, event(Packed), event(Shipped));
     expect(skipped.sent).toEqual(['domain.toy.Pack', 'domain.toy.Ship', 'domain.toy.Done']);
     expect(skipped.snapshot.status).toBe('done');
+    expect(skipped.snapshot.context.history.map((h) => `${h.step}:${h.status}:${h.message}`)).toEqual(['Pack:Completed:packed', 'Gift:Skipped:no gift wrapping asked', 'Ship:Completed:shipped']);
   });
 
   it('when a later step fails, it compensates what succeeded and carries the refusal to the outcome', () => {

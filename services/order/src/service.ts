@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { sagaLabels, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
+import type { ServiceDefinition, ServiceDeps } from '@saga/shared';
 import { orderRoutes } from './api/orders';
-import { orderSaga } from './domain/orderSaga.definition';
+import { orderSagaVersions } from './domain/orderSaga.versions';
 import { orderHandlers } from './handlers';
 import { DeadlineSweeper } from './saga/deadlineSweeper';
 import { OrderSagas } from './saga/orderSagas';
@@ -11,12 +11,13 @@ import { loadOrderSettings, type OrderSettings } from './settings';
 export function orderService(settings: OrderSettings): ServiceDefinition {
   // One saga service per started service, with that service's metrics: built from the
   // dependencies the kernel hands to each part (all the same deps for one start).
+  const versions = orderSagaVersions(settings.sagaVersion);
   const composed = new WeakMap<ServiceDeps, { sagas: OrderSagas; metrics: SagaMetrics }>();
   const compose = (deps: ServiceDeps) => {
     let parts = composed.get(deps);
     if (!parts) {
-      const metrics = new SagaMetrics(deps.metrics, deps.database.db, sagaLabels(orderSaga));
-      parts = { sagas: new OrderSagas(settings.timeouts, metrics), metrics };
+      const metrics = new SagaMetrics(deps.metrics, deps.database.db, versions);
+      parts = { sagas: new OrderSagas(versions, settings.timeouts, metrics), metrics };
       composed.set(deps, parts);
     }
     return parts;

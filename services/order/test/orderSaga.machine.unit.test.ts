@@ -1,13 +1,24 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { sagaReplies, type SagaEvent, type SagaMessage } from '@saga/shared';
+import { buildSagaMachine, sagaOutputs, sagaReplies, type SagaEvent, type SagaMessage } from '@saga/shared';
 import { billing, inventory, type Contract } from '@saga/shared/contracts';
-import { orderSaga } from '../src/domain/orderSaga.definition';
-import { orderSagaMachine, orderSagaOutputs, type OrderSagaInput } from '../src/domain/orderSaga.machine';
-import { viewSaga } from '../src/domain/sagaView';
+import { orderSagaV1 as orderSaga, type OrderSagaInputV1 } from '../src/domain/orderSaga.definition';
+import { orderSagaVersions } from '../src/domain/orderSaga.versions';
+import { orderStatusOf } from '../src/domain/sagaView';
 
+// Version 1 of the order saga (validate, reserve, charge), every state x event; what
+// version 2 adds (shipping) is in orderSagaV2.machine.unit.test.ts.
+
+const orderSagaMachine = buildSagaMachine(orderSaga);
+const orderSagaOutputs = sagaOutputs(orderSaga);
 type Snapshot = SnapshotFrom<typeof orderSagaMachine>;
 
-const input: OrderSagaInput = {
+/** What the saga row shows of a snapshot: the saga's status, the step under way, the order's status. */
+function viewSaga(snapshot: Snapshot) {
+  const { status, currentStep, terminal } = orderSagaVersions().view(1, orderSagaMachine.getPersistedSnapshot(snapshot))!;
+  return { status, currentStep, orderStatus: orderStatusOf({ status, terminal }), terminal };
+}
+
+const input: OrderSagaInputV1 = {
   orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
   userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
   items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],

@@ -1,36 +1,39 @@
-import { initialTransition } from 'xstate';
-import { sagaReplies, type SagaEvent } from '@saga/shared';
+import { type SagaEvent } from '@saga/shared';
 import { billing, inventory, type Contract } from '@saga/shared/contracts';
-import { orderSaga } from '../src/domain/orderSaga.definition';
-import { orderSagaMachine, type OrderSagaInput } from '../src/domain/orderSaga.machine';
+import type { OrderSagaInputV2 } from '../src/domain/orderSaga.definition';
+import { orderSagaVersions } from '../src/domain/orderSaga.versions';
 import { transitionSaga, type StoredSaga } from '../src/saga/orderSagaStore';
 
-const input: OrderSagaInput = {
+const versions = orderSagaVersions();
+const input: OrderSagaInputV2 = {
   orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
   userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
   items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],
   totalAmount: '2599.98',
+  shippingAddress: null,
 };
 const timeouts = { stepMs: 30_000, sagaMs: 300_000 };
 const now = new Date('2026-11-21T10:00:00.000Z');
 const at = now.toISOString();
-const replies = sagaReplies(orderSaga);
-const replyOf = (contract: Contract, body: object = {}): SagaEvent =>
-  replies.find((reply) => reply.contract === contract)!.toEvent({ orderId: input.orderId, ...body }, at);
+/** The reply as the saga's version takes it. */
+const replyOf = (contract: Contract, body: object = {}) => (version: number): SagaEvent | undefined =>
+  versions.reply(version, contract)?.toEvent({ orderId: input.orderId, ...body }, at);
+type EventFor = ReturnType<typeof replyOf>;
 
 /** A saga row as `lockSaga` reads it, after `events` (each saved and read back as JSON). */
-function stored(...events: SagaEvent[]): StoredSaga {
-  const [start] = initialTransition(orderSagaMachine, input);
+function stored(...events: EventFor[]): StoredSaga {
+  const started = versions.start(input);
   let saga: StoredSaga = {
     id: '11111111-2222-4333-8444-555555555555',
     currentStep: 'ValidateInventory',
-    snapshot: JSON.parse(JSON.stringify(orderSagaMachine.getPersistedSnapshot(start))),
+    snapshot: JSON.parse(JSON.stringify(started.snapshot)),
     deadlineAt: new Date(now.getTime() + timeouts.sagaMs),
     createdAt: now,
+    definitionVersion: started.version,
   };
   for (const event of events) {
-    const result = transitionSaga(saga, input.orderId, event, now, timeouts);
-    if (!result.changed) throw new Error(`${event.type} did not apply`);
+    const result = transitionSaga(versions, saga, input.orderId, event, now, timeouts);
+    if (!result.changed) throw new Error('an event did not apply');
     saga = { ...saga, currentStep: result.change.currentStep, snapshot: JSON.parse(JSON.stringify(result.change.snapshot)) };
   }
   return saga;
@@ -40,7 +43,7 @@ const types = (result: ReturnType<typeof transitionSaga>) => (result.changed ? r
 
 describe('transitionSaga', () => {
   it('saves the next step with a fresh step deadline and asks for its command, leaving the order Pending', () => {
-    const result = transitionSaga(stored(), input.orderId, replyOf(inventory.InventoryValidated), now, timeouts);
+    const result = transitionSaga(versions, stored(), input.orderId, replyOf(inventory.InventoryValidated), now, timeouts);
     if (!result.changed) throw new Error('not applied');
     expect(result.change).toMatchObject({ id: '11111111-2222-4333-8444-555555555555', status: 'InProgress', currentStep: 'ReserveInventory', completedAt: null });
     expect(result.change.stepDeadlineAt).toEqual(new Date('2026-11-21T10:00:30.000Z'));
@@ -50,12 +53,28 @@ describe('transitionSaga', () => {
   });
 
   it('changes nothing for a reply the current step does not expect', () => {
-    expect(transitionSaga(stored(), input.orderId, replyOf(billing.PaymentProcessed, { amount: '2599.98' }), now, timeouts)).toEqual({ changed: false });
+    expect(transitionSaga(versions, stored(), input.orderId, replyOf(billing.PaymentProcessed, { amount: '2599.98' }), now, timeouts)).toEqual({ changed: false, why: 'not-expected' });
+  });
+
+  it('does not read a saga on a version this build does not know', () => {
+    const saga = { ...stored(), definitionVersion: 99, snapshot: { value: 'Teleporting', status: 'active', context: {} } };
+    const eventFor = jest.fn();
+    expect(transitionSaga(versions, saga, input.orderId, eventFor, now, timeouts)).toEqual({ changed: false, why: 'unknown-version' });
+    expect(eventFor).not.toHaveBeenCalled();
+  });
+
+  it('records the version a new saga starts on, and keeps it as it goes', () => {
+    const result = transitionSaga(versions, stored(), input.orderId, replyOf(inventory.InventoryValidated), now, timeouts);
+    expect(result.changed && result.change.definitionVersion).toBe(2);
+    const onVersion1 = orderSagaVersions(1);
+    const old = { ...stored(), definitionVersion: 1, snapshot: JSON.parse(JSON.stringify(onVersion1.start(input).snapshot)) };
+    const later = transitionSaga(versions, old, input.orderId, replyOf(inventory.InventoryValidated), now, timeouts);
+    expect(later.changed && later.change.definitionVersion).toBe(1);
   });
 
   it('completes the order with the last reply: both rows saved, deadlines cleared', () => {
     const saga = stored(replyOf(inventory.InventoryValidated), replyOf(inventory.InventoryReserved));
-    const result = transitionSaga(saga, input.orderId, replyOf(billing.PaymentProcessed, { amount: '2599.98' }), now, timeouts);
+    const result = transitionSaga(versions, saga, input.orderId, replyOf(billing.PaymentProcessed, { amount: '2599.98' }), now, timeouts);
     if (!result.changed) throw new Error('not applied');
     expect(result.change).toMatchObject({ status: 'Completed', completedAt: now, stepDeadlineAt: null, deadlineAt: null });
     expect(result.orderStatus).toBe('Completed');
@@ -65,7 +84,7 @@ describe('transitionSaga', () => {
 
   it('stops the saga deadline once compensating, and carries the refusal code to the metrics', () => {
     const saga = stored(replyOf(inventory.InventoryValidated), replyOf(inventory.InventoryReserved));
-    const result = transitionSaga(saga, input.orderId, replyOf(billing.PaymentFailed, { reason: 'Insufficient funds', code: 'insufficient_funds' }), now, timeouts);
+    const result = transitionSaga(versions, saga, input.orderId, replyOf(billing.PaymentFailed, { reason: 'Insufficient funds', code: 'insufficient_funds' }), now, timeouts);
     if (!result.changed) throw new Error('not applied');
     expect(result.change).toMatchObject({ status: 'Compensating', currentStep: 'ReleaseInventory', deadlineAt: null });
     expect(result.progress.failureCode).toBe('insufficient_funds');

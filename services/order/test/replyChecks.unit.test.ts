@@ -1,6 +1,6 @@
 import { sagaReplies } from '@saga/shared';
 import { billing, inventory, type Contract } from '@saga/shared/contracts';
-import { orderSaga, type OrderSagaInput } from '../src/domain/orderSaga.definition';
+import { orderSagaV1 as orderSaga, type OrderSagaInput } from '../src/domain/orderSaga.definition';
 
 const order: OrderSagaInput = {
   orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',

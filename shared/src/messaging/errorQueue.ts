@@ -9,6 +9,7 @@ export type RejectionReason =
   | 'unauthorized-sender'
   | 'correlation-mismatch'
   | 'reply-mismatch'
+  | 'saga-version-unknown'
   | 'permanent-failure'
   | 'retries-exhausted';
 

@@ -65,8 +65,15 @@ export interface Step<Input> {
   compensation?: Compensation<Input>;
   /** How long the step may wait for its reply; the saga's step timeout when unset. */
   deadlineMs?: number;
-  /** Whether the step applies to this saga (decided on its input); always when unset. The first step always applies. */
-  when?: (input: Input) => boolean;
+  /** Whether the step applies to this saga, decided on its input; always when unset. The first step always applies. */
+  when?: Condition<Input>;
+}
+
+/** When a step applies, and the history line of a saga that skips it. */
+export interface Condition<Input> {
+  applies: (input: Input) => boolean;
+  /** Why it was skipped, for the history (e.g. "No shipping address: nothing to ship"). */
+  otherwise: string;
 }
 
 export interface SagaDefinition<Input> {

@@ -25,7 +25,8 @@ export type SagaStatus = 'Started' | 'InProgress' | 'Completed' | 'Failed' | 'Co
 export interface HistoryEntry {
   /** The step or compensation it is about. */
   step: string;
-  status: 'Completed' | 'Failed' | 'TimedOut';
+  /** Skipped: its condition did not hold for this saga. Migrated: moved to a newer version of its definition. */
+  status: 'Completed' | 'Failed' | 'TimedOut' | 'Skipped' | 'Migrated';
   message: string;
   timestamp: string;
 }
@@ -81,7 +82,7 @@ export function buildSagaMachine<Input extends object>(definition: SagaDefinitio
       fail: assign((_, reason: string) => ({ failureReason: reason }) as never),
     },
     guards: {
-      applies: ({ context }, index: number) => steps[index]!.when?.(context) ?? true,
+      applies: ({ context }, index: number) => steps[index]!.when?.applies(context) ?? true,
       hasCompensations: ({ context }) => context.compensations.length > 0,
       compensating: ({ context }, expected: string) => top(context) === expected,
       moreCompensations: ({ context }, expected: string) => top(context) === expected && context.compensations.length > 1,
@@ -91,15 +92,20 @@ export function buildSagaMachine<Input extends object>(definition: SagaDefinitio
   const bodyOf = (event: SagaEvent) => (event as { body: unknown }).body as never;
   const reasonOf = (event: SagaEvent) => (event as { reason: string }).reason;
 
-  /** Where a step's success leads: the next step that applies, else Completed. */
+  /** A step whose condition did not hold, in the history. */
+  const skip = (step: Step<Input>) => ({ type: 'record', params: (): Entry => ({ step: step.name, status: 'Skipped', message: step.when!.otherwise }) });
+
+  /** Where a step's success leads: the next step that applies (recording those skipped on the way), else Completed. */
   function next(index: number, actions: readonly unknown[]) {
     const targets: Array<{ guard?: { type: 'applies'; params: number }; target: string; actions: readonly unknown[] }> = [];
+    const skipped: unknown[] = [];
     for (let later = index + 1; later < steps.length; later += 1) {
       const step = steps[later]!;
-      if (!step.when) return [...targets, { target: step.name, actions }];
-      targets.push({ guard: { type: 'applies', params: later }, target: step.name, actions });
+      if (!step.when) return [...targets, { target: step.name, actions: [...actions, ...skipped] }];
+      targets.push({ guard: { type: 'applies', params: later }, target: step.name, actions: [...actions, ...skipped] });
+      skipped.push(skip(step));
     }
-    return [...targets, { target: 'Completed', actions }];
+    return [...targets, { target: 'Completed', actions: [...actions, ...skipped] }];
   }
 
   const failActions = (step: string) => [

@@ -2,11 +2,13 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { badRequest, idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
+import { ShippingAddress } from '@saga/shared/contracts';
 import { formatMoney, isMoneyString, MAX_CENTS } from '@saga/shared/money';
 import { totalCents } from '../domain/order';
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
 import { orderSagas, orders } from '../db/schema';
+import { shipsOrders } from '../domain/orderSaga.versions';
 import type { OrderSagas } from '../saga/orderSagas';
 import type { SagaMetrics } from '../saga/sagaMetrics';
 
@@ -23,6 +25,7 @@ const PlaceOrderBody = z.object({
     )
     .min(1)
     .max(100),
+  shippingAddress: ShippingAddress.optional(),
 }).superRefine((body, ctx) => {
   // Runs even when an item failed its own checks (zod reports every issue): then the total is not computed.
   const wellFormed = body.items.every((item) => Number.isSafeInteger(item.quantity) && item.quantity >= 1 && typeof item.price === 'string' && isMoneyString(item.price));
@@ -57,9 +60,14 @@ export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sa
   const { db } = database;
   app.post('/api/orders', async (req, res) => {
     const body = validate(PlaceOrderBody, req.body, 'order');
+    if (body.shippingAddress && !shipsOrders(sagas.versions.current)) {
+      throw badRequest('Invalid order: shippingAddress', [
+        { field: 'shippingAddress', message: `new orders run saga version ${sagas.versions.current}, which does not ship: an order cannot have a shipping address` },
+      ]);
+    }
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
-    const { order, replayed } = await placeOrder(database, body, key, runtime, sagas.timeouts);
+    const { order, replayed } = await placeOrder(database, body, key, runtime, sagas);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else metrics.sagaStarted();
     res.status(202).location(`/api/orders/${order.id}`).json(order);
@@ -104,6 +112,9 @@ export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sa
     res.json({
       id: saga.id,
       orderId: saga.orderId,
+      definitionVersion: saga.definitionVersion,
+      // On a version this build does not know: nothing advances it until a build that knows it runs (README, "Parked sagas").
+      parked: !saga.completedAt && !sagas.versions.knows(saga.definitionVersion),
       status: saga.status,
       currentStep: saga.currentStep,
       history: saga.history,

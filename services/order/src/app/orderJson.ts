@@ -8,6 +8,7 @@ export function orderJson(order: OrderRow) {
     userId: order.userId,
     status: order.status,
     items: order.items,
+    shippingAddress: order.shippingAddress,
     totalAmount: order.totalAmount,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),

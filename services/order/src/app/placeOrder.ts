@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime } from '@saga/shared';
+import { insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime, type SagaVersions } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
+import type { OrderSagaInput } from '../domain/orderSaga.definition';
 import { orderSendContext, startOrderSaga } from '../saga/orderSagaStore';
 import type { SagaTimeouts } from '../settings';
 import { orderJson, type OrderJson, type OrderRow } from './orderJson';
@@ -15,7 +16,7 @@ export interface PlacedOrder {
 
 class KeyAlreadyUsed extends Error {}
 
-const insertOrder = insertRows('order_insert_order', orders, ['id', 'userId', 'status', 'items', 'totalAmount', 'createdAt', 'updatedAt'], 1);
+const insertOrder = insertRows('order_insert_order', orders, ['id', 'userId', 'status', 'items', 'shippingAddress', 'totalAmount', 'createdAt', 'updatedAt'], 1);
 
 /** Claims the key for this order; yields no row if another request holds it (waiting until that one ends). */
 const claimKey = prepared('order_claim_idempotency_key', (db, p: Placeholders<typeof idempotencyKeys.$inferInsert>) =>
@@ -28,16 +29,16 @@ const claimKey = prepared('order_claim_idempotency_key', (db, p: Placeholders<ty
 
 /**
  * Accepts an order: in ONE transaction of two round trips, the order (Pending) and the
- * idempotency key with the answer (with BEGIN), then its saga row, the OrderCreated event
- * and the saga's first command (with COMMIT). Nothing is published here; the relay does
- * that after the commit.
+ * idempotency key with the answer (with BEGIN), then its saga row (on the current version
+ * of the definition), the OrderCreated event and the saga's first command (with COMMIT).
+ * Nothing is published here; the relay does that after the commit.
  */
 export async function placeOrder(
   { pool, db }: DatabaseHandle,
   request: PlaceOrderRequest,
   idempotencyKey: string | undefined,
   runtime: Runtime,
-  timeouts: SagaTimeouts,
+  sagas: { versions: SagaVersions<OrderSagaInput>; timeouts: SagaTimeouts },
 ): Promise<PlacedOrder> {
   const bodyFingerprint = fingerprint(request);
   if (idempotencyKey) {
@@ -51,6 +52,7 @@ export async function placeOrder(
       userId: request.userId,
       status: 'Pending',
       items: request.items,
+      shippingAddress: request.shippingAddress ?? null,
       totalAmount: totalAmount(request.items),
       createdAt: now,
       updatedAt: now,
@@ -62,17 +64,19 @@ export async function placeOrder(
     };
     return await transaction(pool, opening, (opened) => {
       if (opened.key?.length === 0) throw new KeyAlreadyUsed();
-      const saga = startOrderSaga(
-        { orderId: created.id, userId: created.userId, items: created.items.map(({ productId, quantity }) => ({ productId, quantity })), totalAmount: created.totalAmount },
-        runtime.newId(),
-        now,
-        timeouts,
-      );
+      const input = {
+        orderId: created.id,
+        userId: created.userId,
+        items: created.items.map(({ productId, quantity }) => ({ productId, quantity })),
+        totalAmount: created.totalAmount,
+        shippingAddress: created.shippingAddress,
+      };
+      const saga = startOrderSaga(sagas.versions, input, runtime.newId(), now, sagas.timeouts);
       const ref = { type: 'order', id: created.id };
       const events = outboxRows(orderSendContext(created.id, runtime), [
         message(
           orderContracts.OrderCreated,
-          { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount },
+          { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount, shippingAddress: created.shippingAddress },
           ref,
         ),
         ...saga.messages,

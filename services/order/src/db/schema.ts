@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { OrderItem } from '../domain/order';
 import type { HistoryEntry } from '@saga/shared';
+import type { ShippingAddress } from '@saga/shared/contracts';
 
 export const orders = pgTable(
   'orders',
@@ -10,6 +11,8 @@ export const orders = pgTable(
     userId: uuid('user_id').notNull(),
     status: text('status', { enum: ['Pending', 'Completed', 'Failed'] }).notNull(),
     items: jsonb('items').$type<OrderItem[]>().notNull(),
+    /** Where to ship it; null for an order with nothing to ship. */
+    shippingAddress: jsonb('shipping_address').$type<ShippingAddress>(),
     totalAmount: numeric('total_amount', { precision: 18, scale: 2 }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -26,6 +29,8 @@ export const orderSagas = pgTable(
       .notNull()
       .unique('order_sagas_order_id')
       .references(() => orders.id),
+    /** The version of the saga definition its snapshot is on (rows from before versions existed are version 1). */
+    definitionVersion: integer('definition_version').notNull().default(1),
     status: text('status').notNull(),
     currentStep: text('current_step').notNull(),
     history: jsonb('history').$type<HistoryEntry[]>().notNull(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ShippingAddress } from '@saga/shared/contracts';
 import { formatMoney, parseMoney } from '@saga/shared/money';
 
 export interface OrderItem {
@@ -12,6 +13,8 @@ export interface OrderItem {
 export interface PlaceOrderRequest {
   userId: string;
   items: OrderItem[];
+  /** Where to ship it; absent for an order with nothing to ship (digital goods). */
+  shippingAddress?: ShippingAddress;
 }
 
 /** Sum of price x quantity in integer cents: exact, whatever the prices (also beyond what a column holds). */
@@ -29,6 +32,9 @@ export function fingerprint(request: PlaceOrderRequest): string {
   const canonical = JSON.stringify({
     userId: request.userId,
     items: request.items.map((item) => [item.productId, item.productName ?? null, item.quantity, item.price]),
+    ...(request.shippingAddress ? { shippingAddress: addressFields(request.shippingAddress) } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }
+
+const addressFields = (address: ShippingAddress) => [address.name, address.line1, address.line2 ?? null, address.city, address.postalCode, address.country];

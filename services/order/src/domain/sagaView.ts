@@ -1,21 +1,9 @@
-import { sagaStatus, type SagaContext, type SagaStatus } from '@saga/shared';
-import { orderSaga, type OrderSagaInput } from './orderSaga.definition';
+import type { SagaState } from '@saga/shared';
 
 export type OrderStatus = 'Pending' | 'Completed' | 'Failed';
 
-export interface SagaView {
-  status: SagaStatus;
-  /** The step under way, the compensation under way, or the terminal status. */
-  currentStep: string;
-  orderStatus: OrderStatus;
-  terminal: boolean;
-}
-
-/** What the API and the saga row show of a machine snapshot. */
-export function viewSaga(snapshot: { value: unknown; status: string; context: SagaContext<OrderSagaInput> }): SagaView {
-  const state = String(snapshot.value);
-  const status = sagaStatus(orderSaga, state);
-  const currentStep = state === 'Compensating' ? (snapshot.context.compensations.at(-1) ?? state) : state;
-  const orderStatus: OrderStatus = status === 'Completed' ? 'Completed' : snapshot.status === 'done' ? 'Failed' : 'Pending';
-  return { status, currentStep, orderStatus, terminal: snapshot.status === 'done' };
+/** The order's status while its saga is in `saga`: Completed or Failed once it has ended, Pending until then. */
+export function orderStatusOf(saga: Pick<SagaState, 'status' | 'terminal'>): OrderStatus {
+  if (saga.status === 'Completed') return 'Completed';
+  return saga.terminal ? 'Failed' : 'Pending';
 }

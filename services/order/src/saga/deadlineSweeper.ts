@@ -1,16 +1,19 @@
-import { lte, or } from 'drizzle-orm';
-import { outboxRows, outboxStatements, prepared, runAlone, stepDeadlineMs, transaction, type DatabaseHandle, type DeadlineEvent, type Logger, type Placeholders, type Runtime } from '@saga/shared';
+import { and, lte, or, sql } from 'drizzle-orm';
+import { outboxRows, outboxStatements, prepared, runAlone, transaction, type DatabaseHandle, type Logger, type Placeholders, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
-import { orderSaga } from '../domain/orderSaga.definition';
 import type { OrderSagas } from './orderSagas';
 import { orderSendContext } from './orderSagaStore';
 
-/** The sagas one of whose deadlines has passed by `now`, the most overdue step first. */
-const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number }>) =>
+/**
+ * The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a
+ * version of `versions`: a parked saga (a version this build does not know) keeps its
+ * deadlines for a build that knows it.
+ */
+const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number; versions: number[] }>) =>
   db
     .select({ orderId: orderSagas.orderId })
     .from(orderSagas)
-    .where(or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)))
+    .where(and(or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)), sql`${orderSagas.definitionVersion} = any(${p.versions})`))
     .orderBy(orderSagas.stepDeadlineAt)
     .limit(p.limit),
 );
@@ -47,7 +50,7 @@ export class DeadlineSweeper {
   /** Drives every saga that is due now; returns how many it advanced. */
   async sweepOnce(): Promise<number> {
     const now = this.runtime.now();
-    const due = await runAlone(this.database.pool, dueSagas({ now, limit: 100 }));
+    const due = await runAlone(this.database.pool, dueSagas({ now, limit: 100, versions: this.sagas.versions.known() }));
     let advanced = 0;
     for (const { orderId } of due) {
       if (this.stopped) break;
@@ -57,19 +60,11 @@ export class DeadlineSweeper {
   }
 
   private async expire(orderId: string, now: Date): Promise<boolean> {
-    const { timeouts } = this.sagas;
     const result = await transaction(this.database.pool, { saga: this.sagas.lockDue(orderId, now) }, (opened) => {
-      const saga = opened.saga[0]; // none: a reply or another replica got there first
-      const sagaExpired = saga?.deadlineAt != null && saga.deadlineAt <= now;
-      const event: DeadlineEvent = {
-        type: 'DeadlinePassed',
-        at: now.toISOString(),
-        deadline: sagaExpired ? 'saga' : 'step',
-        afterMs: sagaExpired ? timeouts.sagaMs : stepDeadlineMs(orderSaga, saga?.currentStep ?? '', timeouts.stepMs),
-      };
-      const advanced = this.sagas.advance(saga, orderId, event, now);
+      // None: a reply or another replica got there first.
+      const advanced = this.sagas.deadline(opened.saga[0], orderId, now);
       if (!advanced.advanced) return { value: undefined };
-      this.logger.warn({ correlationId: orderId, deadline: event.deadline, status: advanced.status }, 'saga deadline passed');
+      this.logger.warn({ correlationId: orderId, status: advanced.status }, 'saga deadline passed');
       return { value: advanced, closing: [...advanced.writes, ...outboxStatements(outboxRows(orderSendContext(orderId, this.runtime), advanced.messages))] };
     });
     result?.committed();

@@ -1,14 +1,12 @@
 import { and, eq, lte, or, sql } from 'drizzle-orm';
-import { initialTransition, transition } from 'xstate';
-import { assignFrom, insertRows, message, prepared, stepDeadlineMs, type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SendContext, type SagaEvent, type SagaMessage, type Statement } from '@saga/shared';
+import {
+  assignFrom, insertRows, message, prepared,
+  type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SagaContext, type SagaEvent, type SagaMessage, type SagaState, type SagaVersions, type SendContext, type Statement,
+} from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
-import { orderSaga } from '../domain/orderSaga.definition';
-import { orderSagaMachine, type OrderSagaInput } from '../domain/orderSaga.machine';
-import { viewSaga, type SagaView } from '../domain/sagaView';
+import type { OrderSagaInput } from '../domain/orderSaga.definition';
+import { orderStatusOf, type OrderStatus } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
-
-type SagaSnapshot = ReturnType<typeof initialTransition<typeof orderSagaMachine>>[0];
-type SagaActions = ReturnType<typeof transition<typeof orderSagaMachine>>[1];
 
 /** What a transition needs of a stored saga row. */
 export interface StoredSaga {
@@ -18,41 +16,58 @@ export interface StoredSaga {
   snapshot: unknown;
   deadlineAt: Date | null;
   createdAt: Date;
+  /** The version of the saga definition its snapshot is on. */
+  definitionVersion: number;
 }
 
-const stored = { id: orderSagas.id, currentStep: orderSagas.currentStep, snapshot: orderSagas.snapshot, deadlineAt: orderSagas.deadlineAt, createdAt: orderSagas.createdAt };
+const stored = {
+  id: orderSagas.id,
+  currentStep: orderSagas.currentStep,
+  snapshot: orderSagas.snapshot,
+  deadlineAt: orderSagas.deadlineAt,
+  createdAt: orderSagas.createdAt,
+  definitionVersion: orderSagas.definitionVersion,
+};
 
 /** Reads and row-locks an order's saga (with BEGIN). */
 export const lockSaga = prepared('order_lock_saga', (db, p: Placeholders<{ orderId: string }>) =>
   db.select(stored).from(orderSagas).where(eq(orderSagas.orderId, p.orderId)).for('update'),
 );
 
-/** The same, only if one of its deadlines has passed by `dueAt`, skipping it if another transaction holds it (the deadline sweeper). */
-export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<{ orderId: string; dueAt: Date }>) =>
+/** The same, only if one of its deadlines has passed by `dueAt` and its version is one of `versions`, skipping it if another transaction holds it (the deadline sweeper). */
+export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<{ orderId: string; dueAt: Date; versions: number[] }>) =>
   db
     .select(stored)
     .from(orderSagas)
-    .where(and(eq(orderSagas.orderId, p.orderId), or(lte(orderSagas.stepDeadlineAt, p.dueAt), lte(orderSagas.deadlineAt, p.dueAt))))
+    .where(
+      and(
+        eq(orderSagas.orderId, p.orderId),
+        or(lte(orderSagas.stepDeadlineAt, p.dueAt), lte(orderSagas.deadlineAt, p.dueAt)),
+        sql`${orderSagas.definitionVersion} = any(${p.versions})`,
+      ),
+    )
     .for('update', { skipLocked: true }),
 );
 
 const insertSaga = insertRows('order_insert_saga', orderSagas, [
-  'id', 'orderId', 'status', 'currentStep', 'history', 'snapshot', 'version', 'createdAt', 'updatedAt', 'stepDeadlineAt', 'deadlineAt',
+  'id', 'orderId', 'definitionVersion', 'status', 'currentStep', 'history', 'snapshot', 'version', 'createdAt', 'updatedAt', 'stepDeadlineAt', 'deadlineAt',
 ], 1);
 
-type SagaChange = Required<Pick<typeof orderSagas.$inferInsert, 'status' | 'currentStep' | 'history' | 'snapshot' | 'updatedAt' | 'completedAt' | 'stepDeadlineAt' | 'deadlineAt'>>;
+type SagaChange = Required<
+  Pick<typeof orderSagas.$inferInsert, 'definitionVersion' | 'status' | 'currentStep' | 'history' | 'snapshot' | 'updatedAt' | 'completedAt' | 'stepDeadlineAt' | 'deadlineAt'>
+>;
 
 const saveSaga = prepared('order_save_saga', (db, p: Placeholders<SagaChange & { id: string }>) =>
   db
     .update(orderSagas)
     .set({
-      ...assignFrom(orderSagas, ['status', 'currentStep', 'history', 'snapshot', 'updatedAt', 'completedAt', 'stepDeadlineAt', 'deadlineAt']),
+      ...assignFrom(orderSagas, ['definitionVersion', 'status', 'currentStep', 'history', 'snapshot', 'updatedAt', 'completedAt', 'stepDeadlineAt', 'deadlineAt']),
       version: sql`${orderSagas.version} + 1`,
     })
     .where(eq(orderSagas.id, p.id)),
 );
 
-const setOrderStatus = prepared('order_set_status', (db, p: Placeholders<{ id: string; status: 'Pending' | 'Completed' | 'Failed'; updatedAt: Date }>) =>
+const setOrderStatus = prepared('order_set_status', (db, p: Placeholders<{ id: string; status: OrderStatus; updatedAt: Date }>) =>
   db.update(orders).set(assignFrom(orders, ['status', 'updatedAt'])).where(eq(orders.id, p.id)),
 );
 
@@ -66,51 +81,49 @@ export const orderSendContext = (orderId: string, runtime: Runtime): SendContext
 });
 
 /** The outbox messages a transition asked for, in order. */
-function messagesOf(actions: SagaActions, orderId: string): OutgoingMessage[] {
-  return actions
-    .filter((action) => action.type === 'send')
-    .map((action) => {
-      const { contract, body } = action.params as SagaMessage;
-      return message(contract, body, { type: 'order', id: orderId });
-    });
-}
+const messagesOf = (messages: readonly SagaMessage[], orderId: string): OutgoingMessage[] =>
+  messages.map(({ contract, body }) => message(contract, body, { type: 'order', id: orderId }));
 
 const later = (now: Date, ms: number) => new Date(now.getTime() + ms);
 
 /**
  * Deadlines after a change: every non-final state gets a fresh step deadline (the step's
- * own, or the default); the saga's overall deadline stops applying once it compensates
- * (compensation must finish).
+ * own on the saga's version, or the default); the saga's overall deadline stops applying
+ * once it compensates (compensation must finish).
  */
-function deadlines(view: SagaView, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
-  if (view.terminal) return { stepDeadlineAt: null, deadlineAt: null };
+function deadlines(versions: SagaVersions<OrderSagaInput>, version: number, saga: SagaState, now: Date, timeouts: SagaTimeouts, deadlineAt: Date | null) {
+  if (saga.terminal) return { stepDeadlineAt: null, deadlineAt: null };
   return {
-    stepDeadlineAt: later(now, stepDeadlineMs(orderSaga, view.currentStep, timeouts.stepMs)),
-    deadlineAt: view.status === 'Compensating' ? null : deadlineAt,
+    stepDeadlineAt: later(now, versions.stepDeadlineMs(version, saga.currentStep, timeouts.stepMs)),
+    deadlineAt: saga.status === 'Compensating' ? null : deadlineAt,
   };
 }
 
-/** A new order's saga: the statement that creates its row (for the order's transaction, with its COMMIT) and its first messages. */
-export function startOrderSaga(input: OrderSagaInput, sagaId: string, now: Date, timeouts: SagaTimeouts): { statement: Statement; messages: OutgoingMessage[] } {
-  const [snapshot, actions] = initialTransition(orderSagaMachine, input);
-  const view = viewSaga(snapshot);
-  const { stepDeadlineAt, deadlineAt } = deadlines(view, now, timeouts, later(now, timeouts.sagaMs));
+/** A new order's saga, on the current version: the statement that creates its row (for the order's transaction, with its COMMIT) and its first messages. */
+export function startOrderSaga(
+  versions: SagaVersions<OrderSagaInput>,
+  input: OrderSagaInput,
+  sagaId: string,
+  now: Date,
+  timeouts: SagaTimeouts,
+): { statement: Statement; messages: OutgoingMessage[] } {
+  const { version, after, snapshot, messages } = versions.start(input);
   const statement = insertSaga([
     {
       id: sagaId,
       orderId: input.orderId,
-      status: view.status,
-      currentStep: view.currentStep,
-      history: snapshot.context.history,
-      snapshot: orderSagaMachine.getPersistedSnapshot(snapshot),
+      definitionVersion: version,
+      status: after.status,
+      currentStep: after.currentStep,
+      history: after.context.history,
+      snapshot,
       version: 1,
       createdAt: now,
       updatedAt: now,
-      stepDeadlineAt,
-      deadlineAt,
+      ...deadlines(versions, version, after, now, timeouts, later(now, timeouts.sagaMs)),
     },
   ]);
-  return { statement, messages: messagesOf(actions, input.orderId) };
+  return { statement, messages: messagesOf(messages, input.orderId) };
 }
 
 /** What one committed transition did, for the metrics. */
@@ -118,7 +131,7 @@ export interface SagaProgress {
   history: HistoryEntry[];
   /** How many entries at the end of `history` this transition added. */
   added: number;
-  status: SagaView['status'];
+  status: SagaState['status'];
   terminal: boolean;
   createdAt: Date;
   now: Date;
@@ -127,56 +140,69 @@ export interface SagaProgress {
 }
 
 export type Transition =
-  | { changed: false }
+  | { changed: false; why: 'not-expected' | 'unknown-version' }
   | {
       changed: true;
       /** The saga row's new values, and the order's new status if it changed. */
       change: SagaChange & { id: string };
-      orderStatus?: SagaView['orderStatus'];
+      orderStatus?: OrderStatus;
       /** Save them (to send with COMMIT). */
       writes: Statement[];
       messages: OutgoingMessage[];
-      status: SagaView['status'];
+      status: SagaState['status'];
       progress: SagaProgress;
     };
 
-/** The saga's input, as its stored snapshot holds it. */
-export function inputOf(saga: StoredSaga): OrderSagaInput {
-  return (saga.snapshot as { context: OrderSagaInput }).context;
-}
+/** Makes the event for the saga's version (once migrated), from its input; undefined when that version takes no such event. */
+export type EventFor = (version: number, input: SagaContext<OrderSagaInput>) => SagaEvent | undefined;
 
 /**
  * Applies one event to a saga read (and locked) by `lockSaga`: the snapshot is restored
- * and the transition computed purely. Returns the writes that store the change and the
- * messages to enqueue, both for the caller's transaction. An event the current state
- * does not expect (a duplicate or late reply) changes nothing.
+ * by the machine of its own version (migrated first if its version says so) and the
+ * transition computed purely. Returns the writes that store the change and the messages
+ * to enqueue, both for the caller's transaction. An event the current state does not
+ * expect (a duplicate or late reply) changes nothing; a version this code does not know
+ * is not read at all.
  */
-export function transitionSaga(saga: StoredSaga, orderId: string, event: SagaEvent, now: Date, timeouts: SagaTimeouts): Transition {
-  const current = orderSagaMachine.resolveState(saga.snapshot as Parameters<typeof orderSagaMachine.resolveState>[0]);
-  const [next, actions] = transition(orderSagaMachine, current, event);
-  if (next === current) return { changed: false };
-  const before = viewSaga(current);
-  const after = viewSaga(next as SagaSnapshot);
+export function transitionSaga(
+  versions: SagaVersions<OrderSagaInput>,
+  saga: StoredSaga,
+  orderId: string,
+  eventFor: EventFor,
+  now: Date,
+  timeouts: SagaTimeouts,
+): Transition {
+  let event: SagaEvent | undefined;
+  const applied = versions.apply(
+    saga.definitionVersion,
+    saga.snapshot,
+    (version, input) => (event = eventFor(version, input)),
+    now.toISOString(),
+  );
+  if (applied.kind === 'unknown-version') return { changed: false, why: 'unknown-version' };
+  if (applied.kind === 'not-expected') return { changed: false, why: 'not-expected' };
+  const { before, after } = applied;
   const change = {
     id: saga.id,
+    definitionVersion: applied.version,
     status: after.status,
     currentStep: after.currentStep,
-    history: next.context.history,
-    snapshot: orderSagaMachine.getPersistedSnapshot(next),
+    history: after.context.history,
+    snapshot: applied.snapshot,
     updatedAt: now,
     completedAt: after.terminal ? now : null,
-    ...deadlines(after, now, timeouts, saga.deadlineAt),
+    ...deadlines(versions, applied.version, after, now, timeouts, saga.deadlineAt),
   };
-  const orderStatus = after.orderStatus !== before.orderStatus ? after.orderStatus : undefined;
+  const orderStatus = orderStatusOf(after) !== orderStatusOf(before) ? orderStatusOf(after) : undefined;
   const writes = [saveSaga(change), ...(orderStatus ? [setOrderStatus({ id: orderId, status: orderStatus, updatedAt: now })] : [])];
   const progress: SagaProgress = {
-    history: next.context.history,
-    added: next.context.history.length - current.context.history.length,
+    history: after.context.history,
+    added: after.context.history.length - before.context.history.length,
     status: after.status,
     terminal: after.terminal,
     createdAt: saga.createdAt,
     now,
-    ...('outcome' in event && event.outcome === 'failed' ? { failureCode: event.code } : {}),
+    ...(event && 'outcome' in event && event.outcome === 'failed' ? { failureCode: event.code } : {}),
   };
-  return { changed: true, change, ...(orderStatus ? { orderStatus } : {}), writes, messages: messagesOf(actions, orderId), status: after.status, progress };
+  return { changed: true, change, ...(orderStatus ? { orderStatus } : {}), writes, messages: messagesOf(applied.messages, orderId), status: after.status, progress };
 }

@@ -1,12 +1,13 @@
-import { MessageRefused, type OutgoingMessage, type SagaEvent, type Statement } from '@saga/shared';
-import type { OrderSagaInput } from '../domain/orderSaga.machine';
+import type { Contract } from '@saga/shared/contracts';
+import { MessageRefused, type DeadlineEvent, type OutgoingMessage, type SagaVersions, type Statement } from '@saga/shared';
+import type { OrderSagaInput } from '../domain/orderSaga.definition';
 import type { SagaTimeouts } from '../settings';
-import { inputOf, lockDueSaga, lockSaga, transitionSaga, type StoredSaga } from './orderSagaStore';
+import { lockDueSaga, lockSaga, transitionSaga, type EventFor, type StoredSaga } from './orderSagaStore';
 import type { SagaMetrics } from './sagaMetrics';
 
 /** What advancing a saga by one event comes to, for the caller's transaction. */
 export type Advance =
-  | { advanced: false; why: 'no-saga' | 'not-expected' }
+  | { advanced: false; why: 'no-saga' | 'not-expected' | 'unknown-version' }
   | {
       advanced: true;
       /** Statements that store the change, to send with COMMIT. */
@@ -19,13 +20,15 @@ export type Advance =
     };
 
 /**
- * The one way to advance an order's saga, used by the reply handler (an event from a
- * reply) and the deadline sweeper (a DeadlinePassed): read and lock the saga with the
- * transaction's BEGIN (`lock` / `lockDue`), then `advance` it with the event, and write
- * what it returns with the COMMIT. The metrics come in with the constructor.
+ * The one way to advance an order's saga, used by the reply handlers (`reply`) and the
+ * deadline sweeper (`deadline`): read and lock the saga with the transaction's BEGIN
+ * (`lock` / `lockDue`), advance it, and write what that returns with the COMMIT. Each
+ * saga runs on the version of the definition its row records; the metrics come in with
+ * the constructor.
  */
 export class OrderSagas {
   constructor(
+    readonly versions: SagaVersions<OrderSagaInput>,
     readonly timeouts: SagaTimeouts,
     private readonly metrics?: SagaMetrics,
   ) {}
@@ -35,28 +38,50 @@ export class OrderSagas {
     return lockSaga({ orderId });
   }
 
-  /** Reads and locks the order's saga if one of its deadlines passed by `dueAt` and no one else holds it. */
+  /** Reads and locks the order's saga if one of its deadlines passed by `dueAt`, its version is known and no one else holds it. */
   lockDue(orderId: string, dueAt: Date): Statement<StoredSaga[]> {
-    return lockDueSaga({ orderId, dueAt });
+    return lockDueSaga({ orderId, dueAt, versions: this.versions.known() });
   }
 
   /**
-   * Applies `event` to the saga `lock` read. `mismatch` says why the event's reply cannot be
-   * about this saga (an amount that is not the order's): it is then refused with
-   * MessageRefused('reply-mismatch'), whatever the saga's state.
+   * Applies a reply to the saga `lock` read, as the saga's version takes it. A reply that
+   * cannot be about this saga (an amount that is not the order's) is refused with
+   * MessageRefused('reply-mismatch'), whatever the saga's state; one for a saga on a
+   * version this code does not know is refused with 'saga-version-unknown' (the saga is
+   * parked: the reply waits in the error queue for a build that knows it).
    */
-  advance(
-    saga: StoredSaga | undefined,
-    orderId: string,
-    event: SagaEvent,
-    now: Date,
-    mismatch?: (input: OrderSagaInput) => string | undefined,
-  ): Advance {
+  reply(saga: StoredSaga | undefined, orderId: string, contract: Contract, body: unknown, now: Date): Advance {
+    const at = now.toISOString();
+    const result = this.advance(saga, orderId, now, (version, input) => {
+      const reply = this.versions.reply(version, contract);
+      const refused = reply?.mismatch(input, body);
+      if (refused) throw new MessageRefused('reply-mismatch', `${contract.messageType} does not match order ${orderId}: ${refused}`);
+      return reply?.toEvent(body, at);
+    });
+    if (!result.advanced && result.why === 'unknown-version') {
+      throw new MessageRefused('saga-version-unknown', `the saga of order ${orderId} is on definition version ${saga!.definitionVersion}, which this build does not know (it knows ${this.versions.known().join(', ')}); parked`);
+    }
+    return result;
+  }
+
+  /** Drives the saga `lockDue` read with its passed deadline: the saga's own, or its step's on its version. */
+  deadline(saga: StoredSaga | undefined, orderId: string, now: Date): Advance {
+    const sagaExpired = saga?.deadlineAt != null && saga.deadlineAt <= now;
+    return this.advance(saga, orderId, now, (version): DeadlineEvent => ({
+      type: 'DeadlinePassed',
+      at: now.toISOString(),
+      deadline: sagaExpired ? 'saga' : 'step',
+      afterMs: sagaExpired ? this.timeouts.sagaMs : this.versions.stepDeadlineMs(version, saga?.currentStep ?? '', this.timeouts.stepMs),
+    }));
+  }
+
+  private advance(saga: StoredSaga | undefined, orderId: string, now: Date, eventFor: EventFor): Advance {
     if (!saga) return { advanced: false, why: 'no-saga' };
-    const refused = mismatch?.(inputOf(saga));
-    if (refused) throw new MessageRefused('reply-mismatch', `${event.type} does not match order ${orderId}: ${refused}`);
-    const result = transitionSaga(saga, orderId, event, now, this.timeouts);
-    if (!result.changed) return { advanced: false, why: 'not-expected' };
+    const result = transitionSaga(this.versions, saga, orderId, eventFor, now, this.timeouts);
+    if (!result.changed) {
+      if (result.why === 'unknown-version') this.metrics?.parked();
+      return { advanced: false, why: result.why };
+    }
     return {
       advanced: true,
       writes: result.writes,

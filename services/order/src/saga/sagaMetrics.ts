@@ -1,6 +1,6 @@
 import type { Counter, Histogram } from 'prom-client';
-import { count, isNull, sql } from 'drizzle-orm';
-import type { Database, Metrics } from '@saga/shared';
+import { and, count, isNull, notInArray, sql } from 'drizzle-orm';
+import type { Database, Metrics, SagaVersions } from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import type { SagaProgress } from './orderSagaStore';
 
@@ -15,10 +15,13 @@ export class SagaMetrics {
   private readonly stepFailures: Counter<'step' | 'reason'>;
   private readonly compensations: Counter<'step'>;
   private readonly timeouts: Counter<'step'>;
+  private readonly parkedEvents: Counter<'reason'>;
   private readonly compensationNames: ReadonlySet<string>;
 
-  /** `labels`: the saga's steps and compensations (from its definition); their series start at zero. */
-  constructor(metrics: Metrics, db: Database, labels: { steps: readonly string[]; compensations: readonly string[] }) {
+  /** The steps and compensations of every version label the series, which start at zero. */
+  constructor(metrics: Metrics, db: Database, versions: SagaVersions<unknown>) {
+    const labels = versions.labels();
+    const known = versions.known();
     this.compensationNames = new Set(labels.compensations);
     this.started = metrics.counter('saga_started_total', 'Sagas started (orders accepted)', []);
     this.completed = metrics.counter('saga_completed_total', 'Sagas ended, by outcome: completed, compensated, failed, timed_out', ['outcome']);
@@ -27,12 +30,30 @@ export class SagaMetrics {
     this.stepFailures = metrics.counter('saga_step_failures_total', 'Steps that failed, by reason code (or timeout)', ['step', 'reason']);
     this.compensations = metrics.counter('saga_compensations_total', 'Compensations completed', ['step']);
     this.timeouts = metrics.counter('saga_timeouts_total', 'Deadlines passed, by the step under way', ['step']);
+    this.parkedEvents = metrics.counter('saga_parked_events_total', 'Replies and deadlines refused because their saga is parked, by why', ['reason']);
+    this.parkedEvents.inc({ reason: 'unknown_definition_version' }, 0);
     for (const step of labels.steps) this.timeouts.inc({ step }, 0);
     for (const step of labels.compensations) this.compensations.inc({ step }, 0);
     metrics.scrapeGauge('saga_in_flight', 'Sagas not yet ended, by state', ['state'], async (gauge) => {
       const rows = await db.select({ status: orderSagas.status, count: count() }).from(orderSagas).where(isNull(orderSagas.completedAt)).groupBy(orderSagas.status);
       for (const state of ['Started', 'InProgress', 'Compensating']) gauge.set({ state }, 0);
       for (const row of rows) gauge.set({ state: row.status }, row.count);
+    });
+    metrics.scrapeGauge('saga_in_flight_by_version', 'Sagas not yet ended, by the version of the definition they run on (a version can be retired at 0)', ['version'], async (gauge) => {
+      const rows = await db
+        .select({ version: orderSagas.definitionVersion, count: count() })
+        .from(orderSagas)
+        .where(isNull(orderSagas.completedAt))
+        .groupBy(orderSagas.definitionVersion);
+      for (const version of known) gauge.set({ version: String(version) }, 0);
+      for (const row of rows) gauge.set({ version: String(row.version) }, row.count);
+    });
+    metrics.scrapeGauge('saga_parked', 'Sagas not yet ended on a definition version this build does not know: nothing advances them until a build that knows it runs', [], async (gauge) => {
+      const [parked] = await db
+        .select({ count: count() })
+        .from(orderSagas)
+        .where(and(isNull(orderSagas.completedAt), notInArray(orderSagas.definitionVersion, known)));
+      gauge.set(parked?.count ?? 0);
     });
     metrics.scrapeGauge('saga_oldest_in_flight_age_seconds', 'Age of the oldest saga not yet ended (0 when none)', [], async (gauge) => {
       const [oldest] = await db
@@ -47,10 +68,16 @@ export class SagaMetrics {
     this.started.inc();
   }
 
+  /** A reply or a deadline for a saga on a version this build does not know. */
+  parked(): void {
+    this.parkedEvents.inc({ reason: 'unknown_definition_version' });
+  }
+
   progressed(progress: SagaProgress): void {
     const { history, added } = progress;
     for (let index = history.length - added; index < history.length; index += 1) {
       const entry = history[index]!;
+      if (entry.status === 'Skipped' || entry.status === 'Migrated') continue;
       const since = index > 0 ? Date.parse(history[index - 1]!.timestamp) : progress.createdAt.getTime();
       const outcome = entry.status === 'Completed' ? 'completed' : entry.status === 'Failed' ? 'failed' : 'timed_out';
       this.stepDuration.observe({ step: entry.step, outcome }, Math.max(0, (Date.parse(entry.timestamp) - since) / 1000));
