@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 70/20/10] [--relay-rows K] [--skip-relays] [--profile]
+ * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 75/10/10/5] [--relay-rows K] [--skip-relays] [--profile]
  *
  * Measures, in one run on this machine: completed sagas/s (closed loop), end-to-end and
  * per-step latency at a given rate (open loop), the database transactions and broker
@@ -30,7 +30,7 @@ const program = new Command('bench')
   .option('--concurrency <n>', 'closed-loop clients, and the concurrency of the ceilings', (v) => Number(v))
   .option('--rate <n>', 'open-loop orders per second (default: half the closed-loop maximum)', (v) => Number(v))
   .option('--duration <s>', 'seconds for each load phase', (v) => Number(v))
-  .option('--mix <h/s/f>', 'percent happy / no stock / no funds', '80/10/10')
+  .option('--mix <h/s/f/x>', 'percent happy (shipped) / no stock / no funds / no shipping to the destination', '75/10/10/5')
   .option('--relay-rows <k>', 'rows pre-filled for the relay comparison', (v) => Number(v))
   .option('--skip-relays', 'skip the relay comparison')
   .option('--profile', 'write a CPU profile of each service to bench/results/profiles (open in Chrome DevTools)')
@@ -40,8 +40,8 @@ const quick = Boolean(opts.quick);
 const concurrency = opts.concurrency ?? 32;
 const seconds = opts.duration ?? (quick ? 10 : 30);
 const relayRows = opts.relayRows ?? (quick ? 1000 : 5000);
-const [happy, noStock, noFunds] = opts.mix.split('/').map(Number) as [number, number, number];
-const mix: Mix = { happy, noStock, noFunds };
+const [happy = 0, noStock = 0, noFunds = 0, noShip = 0] = opts.mix.split('/').map(Number);
+const mix: Mix = { happy, noStock, noFunds, noShip };
 /** The broker as its administrator, for the ceilings and the relay comparison (their own queues in the default vhost); the system runs in a vhost of its own, as its services' users. */
 const amqpUrl = TEST_AMQP_URL;
 

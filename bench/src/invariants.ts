@@ -17,7 +17,8 @@ async function query<T>(url: string, text: string, params: unknown[] = []): Prom
 /**
  * The invariants after a run, checked in aggregate with SQL (fast for thousands of
  * orders): every order terminal; stock conserved; money conserved; no order charged
- * twice; as many charges and reservations as Completed orders; error queues empty.
+ * twice; as many charges, reservations and scheduled shipments as Completed orders
+ * (every bench order has an address); error queues empty.
  */
 export async function brokenInvariants(
   /** Each service's database (these checks read the order, inventory and billing ones). */
@@ -45,6 +46,12 @@ export async function brokenInvariants(
   );
   if (charges!.charges !== charges!.orders) broken.push('an order was charged twice');
   if (charges!.orders !== orders!.completed) broken.push(`${charges!.orders} charges for ${orders!.completed} completed orders`);
+  const [shipped] = await query<{ orders: number; shipments: number }>(
+    databases.shipping,
+    "select count(distinct order_id)::int as orders, count(*)::int as shipments from shipments where status = 'Scheduled'",
+  );
+  if (shipped!.shipments !== shipped!.orders) broken.push('an order was shipped twice');
+  if (shipped!.orders !== orders!.completed) broken.push(`${shipped!.orders} scheduled shipments for ${orders!.completed} completed orders`);
   const [accounts] = await query<{ total: string }>(databases.billing, 'select sum(balance)::text as total from accounts where user_id = any($1)', [catalog.rich]);
   const expected = formatMoney(parseMoney(RICH_BALANCE) * BigInt(catalog.rich.length) - parseMoney(charges!.total ?? '0'));
   if (formatMoney(parseMoney(accounts!.total)) !== expected) broken.push(`money not conserved: balances ${accounts!.total}, expected ${expected}`);

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { Completions } from './completions';
 import { sleep } from './stats';
 
-export type Kind = 'happy' | 'no-stock' | 'no-funds';
+/** happy: shipped to a served address (all four steps); no-ship: to an unserved one (refused after the payment: refund, release). */
+export type Kind = 'happy' | 'no-stock' | 'no-funds' | 'no-ship';
 
 /** Many products and accounts, so orders do not all queue on one row's lock, as real traffic would not. */
 export interface Catalog {
@@ -21,7 +22,11 @@ export interface Mix {
   happy: number;
   noStock: number;
   noFunds: number;
+  noShip: number;
 }
+
+const SERVED = { name: 'Bench customer', line1: '1 Main Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
+const UNSERVED = { ...SERVED, city: 'McMurdo Station', postalCode: '0000', country: 'AQ' };
 
 export interface Sample {
   orderId: string;
@@ -74,14 +79,27 @@ export async function seed(urls: { inventory: string; billing: string }): Promis
 const any = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 
 export function pickKind(mix: Mix, random: number): Kind {
-  const total = mix.happy + mix.noStock + mix.noFunds;
-  const x = random * total;
-  return x < mix.happy ? 'happy' : x < mix.happy + mix.noStock ? 'no-stock' : 'no-funds';
+  const shares: Array<[Kind, number]> = [['happy', mix.happy], ['no-stock', mix.noStock], ['no-funds', mix.noFunds], ['no-ship', mix.noShip]];
+  let x = random * shares.reduce((sum, [, share]) => sum + share, 0);
+  for (const [kind, share] of shares) {
+    if (x < share) return kind;
+    x -= share;
+  }
+  return 'happy';
 }
 
 function orderBody(catalog: Catalog, kind: Kind) {
-  if (kind === 'no-stock') return { userId: any(catalog.rich), items: [{ productId: catalog.scarce, quantity: 5, price: '1.00' }] };
-  return { userId: kind === 'happy' ? any(catalog.rich) : catalog.poor, items: [{ productId: any(catalog.plenty), quantity: 1, price: '1.00' }] };
+  const plenty = [{ productId: any(catalog.plenty), quantity: 1, price: '1.00' }];
+  switch (kind) {
+    case 'happy':
+      return { userId: any(catalog.rich), items: plenty, shippingAddress: SERVED };
+    case 'no-stock':
+      return { userId: any(catalog.rich), items: [{ productId: catalog.scarce, quantity: 5, price: '1.00' }], shippingAddress: SERVED };
+    case 'no-funds':
+      return { userId: catalog.poor, items: plenty, shippingAddress: SERVED };
+    case 'no-ship':
+      return { userId: any(catalog.rich), items: plenty, shippingAddress: UNSERVED };
+  }
 }
 
 /** Places one order and resolves when its saga has ended, with the time from POST to the end. */

@@ -29,6 +29,19 @@ export async function call<T = any>(
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+/** An address the default SHIPPING_COUNTRIES serve, and one they do not (Antarctica). */
+export const ADDRESS = { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' } satisfies Address;
+export const UNSERVED_ADDRESS = { name: 'Research Station', line1: 'McMurdo Sound', city: 'Ross Island', postalCode: '0000', country: 'AQ' } satisfies Address;
+
 export interface OrderLine {
   productId: string;
   quantity: number;
@@ -55,12 +68,12 @@ export class Shop {
     if (reply.status !== 201) throw new Error(`account not created: ${JSON.stringify(reply.body)}`);
   }
 
-  placeOrder(userId: string, items: OrderLine[], headers?: Record<string, string>): Promise<Reply> {
-    return call(this.url('order', '/api/orders'), { body: { userId, items }, headers });
+  placeOrder(userId: string, items: OrderLine[], headers?: Record<string, string>, shippingAddress?: Address): Promise<Reply> {
+    return call(this.url('order', '/api/orders'), { body: { userId, items, ...(shippingAddress ? { shippingAddress } : {}) }, headers });
   }
 
-  async placeAcceptedOrder(userId: string, items: OrderLine[]): Promise<string> {
-    const reply = await this.placeOrder(userId, items);
+  async placeAcceptedOrder(userId: string, items: OrderLine[], shippingAddress?: Address): Promise<string> {
+    const reply = await this.placeOrder(userId, items, undefined, shippingAddress);
     if (reply.status !== 202) throw new Error(`order refused: ${JSON.stringify(reply.body)}`);
     return reply.body.id;
   }
@@ -87,6 +100,21 @@ export class Shop {
 
   async reservations(orderId: string): Promise<Array<{ quantity: number; status: string; productId: string }>> {
     return (await call(this.url('inventory', `/api/reservations?orderId=${orderId}`))).body;
+  }
+
+  async shipments(orderId: string): Promise<Array<{ id: string; status: string; carrier: string | null; trackingNumber: string | null; address: Address | null }>> {
+    return (await call(this.url('shipping', `/api/shipments?orderId=${orderId}`))).body;
+  }
+
+  /** Waits until the order's saga is as `wanted` says, and returns the saga. */
+  async waitFor(orderId: string, wanted: (saga: any) => boolean, timeoutMs = 60_000) {
+    return eventually(
+      async () => {
+        const saga = await this.saga(orderId);
+        return saga.status === 200 && wanted(saga.body) ? saga.body : undefined;
+      },
+      { timeoutMs, what: `the saga of order ${orderId} to be as wanted` },
+    );
   }
 
   /** Waits until the order's saga has ended, and returns the saga. */

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@saga/shared/testing';
 import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { RunningSystem, Shop } from './api';
-import { call } from './api';
+import { ADDRESS, call, UNSERVED_ADDRESS } from './api';
 import { brokenInvariants, type World } from './invariants';
 
-export type OrderKind = 'happy' | 'no-stock' | 'no-funds';
+/** happy: nothing to ship; shipped: to an address shipping serves; no-ship: to one it does not (refused after the payment). */
+export type OrderKind = 'happy' | 'shipped' | 'no-stock' | 'no-funds' | 'no-ship';
 
 /** What each kind of order must end as, whatever faults happened on the way. */
-export const EXPECTED: Record<OrderKind, 'Completed' | 'Failed'> = { happy: 'Completed', 'no-stock': 'Failed', 'no-funds': 'Failed' };
+export const EXPECTED: Record<OrderKind, 'Completed' | 'Failed'> = { happy: 'Completed', shipped: 'Completed', 'no-stock': 'Failed', 'no-funds': 'Failed', 'no-ship': 'Failed' };
 
 export interface Fixture {
   plenty: string;
@@ -45,12 +46,16 @@ export async function prepare(shop: Shop): Promise<Fixture> {
   };
 }
 
-const KINDS: OrderKind[] = ['happy', 'happy', 'no-stock', 'happy', 'no-funds'];
+const KINDS: OrderKind[] = ['shipped', 'happy', 'no-stock', 'shipped', 'no-funds', 'no-ship'];
 
 function body(fixture: Fixture, kind: OrderKind) {
   switch (kind) {
     case 'happy':
       return { userId: fixture.rich, items: [{ productId: fixture.plenty, quantity: 1, price: '5.00' }] };
+    case 'shipped':
+      return { userId: fixture.rich, items: [{ productId: fixture.plenty, quantity: 1, price: '5.00' }], shippingAddress: ADDRESS };
+    case 'no-ship':
+      return { userId: fixture.rich, items: [{ productId: fixture.plenty, quantity: 2, price: '5.00' }], shippingAddress: UNSERVED_ADDRESS };
     case 'no-stock':
       return { userId: fixture.rich, items: [{ productId: fixture.scarce, quantity: 5, price: '1.00' }] };
     case 'no-funds':

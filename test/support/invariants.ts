@@ -13,7 +13,8 @@ export interface World {
  * The invariants of ARCHITECTURE.md, checked through the services' own APIs after a
  * run: every order terminal; stock conserved per product; each balance equals its
  * initial value minus completed charges; no order charged twice; a Completed order
- * has its charge and reservation, a Failed one has neither left; error queues empty.
+ * has its charge and reservation (and, with an address, one Scheduled shipment), a
+ * Failed one has neither left and no Scheduled shipment; error queues empty.
  * Returns the broken ones (empty when all hold).
  */
 export async function brokenInvariants(shop: Shop, system: RunningSystem, world: World): Promise<string[]> {
@@ -33,6 +34,12 @@ export async function brokenInvariants(shop: Shop, system: RunningSystem, world:
     if (order.status === 'Failed' && (completed.length > 0 || held.length > 0)) {
       broken.push(`failed order ${orderId} still has a charge or a reservation`);
     }
+    const scheduled = (await shop.shipments(orderId)).filter((s) => s.status === 'Scheduled');
+    const shipsTo = order.shippingAddress ? 1 : 0;
+    if (order.status === 'Completed' && scheduled.length !== shipsTo) {
+      broken.push(`completed order ${orderId} has ${scheduled.length} scheduled shipments, expected ${shipsTo}`);
+    }
+    if (order.status === 'Failed' && scheduled.length > 0) broken.push(`failed order ${orderId} still has a scheduled shipment`);
   }
   for (const { id, initialStock } of world.products) {
     const { stock, reserved } = await shop.product(id);
