@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { GetMessage } from 'amqplib';
+import { topology } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { eventually } from '@saga/shared/testing';
-import { Shop } from '../support/api';
+import { ADDRESS, Shop } from '../support/api';
+import { settledOn } from '../support/attacker';
 import { deliver } from '../support/deliver';
 import { brokenInvariants } from '../support/invariants';
 import { TestSystem } from '../support/system';
@@ -57,6 +60,58 @@ describe('saga deadlines', () => {
       }),
     ).toEqual([]);
   });
+
+  /** Takes every message waiting in `service`'s work queue (as if lost on the way), and returns them. */
+  async function drainQueue(service: 'shipping'): Promise<GetMessage[]> {
+    const connection = await system.broker.connectAs(service);
+    try {
+      const channel = await connection.createChannel();
+      const taken: GetMessage[] = [];
+      for (let m = await channel.get(topology(system.namespace).queue(service), { noAck: true }); m; m = await channel.get(topology(system.namespace).queue(service), { noAck: true })) taken.push(m);
+      return taken;
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('when shipping does not answer in time, it cancels the shipment, refunds, then releases; a ScheduleShipping that arrives after its cancel is refused', async () => {
+    const product = await shop.createProduct(5, '15.00');
+    const userId = randomUUID();
+    await shop.createAccount(userId, '100.00');
+    await system.stopService('shipping');
+    const orderId = await shop.placeAcceptedOrder(userId, [{ productId: product, quantity: 2, price: '15.00' }], ADDRESS);
+    const timedOut = await shop.waitFor(orderId, (saga) => saga.history.some((h: { status: string }) => h.status === 'TimedOut'));
+    expect(timedOut).toMatchObject({ status: 'Compensating', currentStep: 'CancelShipment' });
+    expect(timedOut.history.at(-1)).toMatchObject({ step: 'ScheduleShipping', status: 'TimedOut', message: 'No reply to ScheduleShipping within 3 s' });
+
+    // The ScheduleShipping is held back (and the CancelShipments behind it lost): the saga sends CancelShipment again, which now comes first.
+    const held = (await drainQueue('shipping')).find((m) => m.properties.type === order.ScheduleShipping.messageType);
+    expect(held).toBeDefined();
+    await system.startService('shipping');
+    const saga = await shop.finished(orderId);
+    expect(saga.status).toBe('Compensated');
+    const undone = saga.history.filter((h: { status: string }) => h.status === 'Completed').map((h: { step: string }) => h.step);
+    expect(undone).toEqual(['ValidateInventory', 'ReserveInventory', 'ProcessPayment', 'CancelShipment', 'RefundPayment', 'ReleaseInventory']);
+    expect(await shop.shipments(orderId)).toEqual([expect.objectContaining({ status: 'Cancelled', carrier: null, reason: 'Cancelled before it was scheduled' })]);
+
+    // The late ScheduleShipping arrives: refused, nothing shipped.
+    const settled = settledOn(system, 'shipping', String(held!.properties.messageId));
+    const connection = await system.broker.connectAs('order');
+    const channel = await connection.createConfirmChannel();
+    channel.publish(topology(system.namespace).exchange, order.ScheduleShipping.messageType, held!.content, held!.properties);
+    await channel.waitForConfirms();
+    await connection.close();
+    expect((await settled).result).toBe('handled');
+    expect(await shop.shipments(orderId)).toEqual([expect.objectContaining({ status: 'Cancelled' })]);
+    expect(await shop.balance(userId)).toBe('100.00');
+    expect(
+      await brokenInvariants(shop, system, {
+        products: [{ id: product, initialStock: 5 }],
+        accounts: [{ userId, initialBalance: '100.00' }],
+        orders: [orderId],
+      }),
+    ).toEqual([]);
+  });
 });
 
 describe('a compensation that overtakes its action', () => {
@@ -101,4 +156,5 @@ describe('a compensation that overtakes its action', () => {
     expect(await shop.balance(userId)).toBe('50.00');
     expect(await shop.payments(orderId)).toEqual([expect.objectContaining({ status: 'Refunded' })]);
   });
+
 });

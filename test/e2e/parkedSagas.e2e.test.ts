@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { topology, type Settlement } from '@saga/shared';
+import { runCli } from '../../tools/dlq/src/cli';
+import { Shop } from '../support/api';
+import { TestSystem } from '../support/system';
+
+// A saga whose stored snapshot is on a definition version this build does not know (a
+// newer build wrote it, and this one was rolled back to) is never read through another
+// version's machine: replies to it are refused to the error queue with
+// saga-version-unknown, it shows as parked, and it goes on once a build that knows its
+// version runs and the replies are replayed (README, "Parked sagas").
+
+let system: TestSystem;
+let shop: Shop;
+
+beforeAll(async () => {
+  system = await TestSystem.start('e2e_parked');
+  shop = new Shop(system);
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function setVersion(orderId: string, version: number): Promise<void> {
+  const client = new Client({ connectionString: system.configs.order.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('update order_sagas set definition_version = $1 where order_id = $2', [version, orderId]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The next message the order service's consumer rejects to its error queue. */
+function nextRejection(): Promise<Settlement> {
+  const consumer = system.get('order').consumer;
+  return new Promise((resolve) => {
+    const listener = (settlement: Settlement) => {
+      if (settlement.result !== 'rejected') return;
+      consumer.off('settled', listener);
+      resolve(settlement);
+    };
+    consumer.on('settled', listener);
+  });
+}
+
+const scrape = async () => (await fetch(`${system.url('order')}/metrics`)).text();
+const sample = (text: string, name: string) => Number(text.split('\n').find((line) => line.startsWith(`${name}{`))?.split(' ').at(-1));
+
+describe('a saga on a definition version this build does not know', () => {
+  it('is parked, never misread: its replies wait in the error queue until a build that knows it replays them', async () => {
+    const product = await shop.createProduct(3, '4.00');
+    const userId = randomUUID();
+    await shop.createAccount(userId, '10.00');
+    await system.stopService('billing');
+    const orderId = await shop.placeAcceptedOrder(userId, [{ productId: product, quantity: 1, price: '4.00' }]);
+    await shop.waitFor(orderId, (saga) => saga.currentStep === 'ProcessPayment');
+
+    await setVersion(orderId, 3);
+    expect((await shop.saga(orderId)).body).toMatchObject({ definitionVersion: 3, parked: true, status: 'InProgress', currentStep: 'ProcessPayment' });
+
+    const refused = nextRejection();
+    await system.startService('billing');
+    expect(await refused).toMatchObject({ messageType: 'domain.billing.PaymentProcessed', reason: 'saga-version-unknown' });
+    expect((await shop.saga(orderId)).body).toMatchObject({ parked: true, currentStep: 'ProcessPayment', completedAt: null });
+    expect((await shop.order(orderId)).body.status).toBe('Pending');
+    const metrics = await scrape();
+    expect(sample(metrics, 'saga_parked')).toBe(1);
+    expect(sample(metrics, 'saga_parked_events_total')).toBe(1);
+
+    // The operator runs a build that knows the version (here: the row goes back to one this build knows), then replays.
+    await setVersion(orderId, 2);
+    const out: string[] = [];
+    const queue = topology(system.namespace).errorQueue('order');
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), interactive: false, env: { AMQP_URL: system.broker.url, DLQ_AUDIT_LOG: '/dev/null' } };
+    expect(await runCli(['show', queue], io)).toBe(0);
+    expect(out.join('\n')).toContain('saga-version-unknown');
+    expect(await runCli(['replay', queue, '--type', 'domain.billing.PaymentProcessed'], io)).toBe(0);
+    const saga = await shop.finished(orderId);
+    expect(saga).toMatchObject({ status: 'Completed', parked: false, definitionVersion: 2 });
+    expect(await shop.balance(userId)).toBe('6.00');
+    expect(sample(await scrape(), 'saga_parked')).toBe(0);
+  });
+});
