@@ -40,6 +40,11 @@ const dashboards: Record<string, { title: string; description: string; panels: P
       { title: 'Compensation rate (15m)', type: 'stat', width: 6, unit: 'percentunit', exprs: [['sum(rate(saga_completed_total{outcome=~"compensated|timed_out"}[15m])) / sum(rate(saga_completed_total[15m]))', 'compensated']] },
       { title: 'In flight, by state', exprs: [['sum by (state) (saga_in_flight)', '{{state}}']] },
       { title: 'Oldest saga in flight', unit: 's', exprs: [['max(saga_oldest_in_flight_age_seconds)', 'oldest']] },
+      { title: 'In flight, by definition version (retire a version at 0)', exprs: [['max by (version) (saga_in_flight_by_version)', 'version {{version}}']] },
+      {
+        title: 'Parked sagas (definition version unknown to the running build)',
+        exprs: [['max(saga_parked)', 'parked'], [`sum(increase(saga_parked_events_total${RATE}))`, 'replies and deadlines refused']],
+      },
       { title: 'End-to-end duration (POST to terminal)', unit: 's', exprs: quantiles('saga_duration_seconds', '', '') },
       { title: 'Step duration p95, by step', unit: 's', exprs: [[`histogram_quantile(0.95, sum by (le, step) (rate(saga_step_duration_seconds_bucket${RATE})))`, '{{step}}']] },
       {

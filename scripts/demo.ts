@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: against a running system (`npm start`), creates products and
- * accounts, places a happy order, an out-of-stock order and an unpaid order, and
- * prints each saga's history. URLs: ORDER_URL, INVENTORY_URL, BILLING_URL.
+ * accounts, places the four outcomes (a shipped order, an out-of-stock order, an unpaid
+ * order, and an order to a destination shipping does not serve) and prints each saga's
+ * history. URLs: ORDER_URL, INVENTORY_URL, BILLING_URL, SHIPPING_URL.
  */
 import { randomUUID } from 'node:crypto';
 import { participantOf, perService } from '../services/registry';
@@ -24,6 +25,7 @@ async function request<T>(url: string, body?: unknown): Promise<T> {
 
 interface Saga {
   status: string;
+  definitionVersion: number;
   currentStep: string;
   completedAt: string | null;
   history: Array<{ step: string; status: string; message: string; timestamp: string }>;
@@ -46,23 +48,27 @@ async function main(): Promise<void> {
   await request(`${urls.billing}/api/accounts`, { userId: alice, balance: '5000.00' });
   await request(`${urls.billing}/api/accounts`, { userId: bob, balance: '10.00' });
 
+  const berlin = { name: 'Alice Example', line1: 'Unter den Linden 1', city: 'Berlin', postalCode: '10117', country: 'DE' };
+  const southPole = { name: 'Alice Example', line1: 'Amundsen-Scott Station', city: 'South Pole', postalCode: '0000', country: 'AQ' };
+  const laptopLine = { productId: laptop.id, productName: 'Laptop', quantity: 1, price: '1299.99' };
   const scenarios = [
-    { title: 'Happy order: Alice buys a laptop', userId: alice, items: [{ productId: laptop.id, productName: 'Laptop', quantity: 1, price: '1299.99' }] },
-    { title: 'Out of stock: Alice wants 3 desk lamps, 1 in stock', userId: alice, items: [{ productId: lamp.id, productName: 'Desk lamp', quantity: 3, price: '49.90' }] },
-    { title: 'Unpaid: Bob (balance 10.00) buys a laptop', userId: bob, items: [{ productId: laptop.id, productName: 'Laptop', quantity: 1, price: '1299.99' }] },
+    { title: 'Shipped: Alice buys a laptop, delivered to Berlin', userId: alice, items: [laptopLine], shippingAddress: berlin },
+    { title: 'Out of stock: Alice wants 3 desk lamps, 1 in stock', userId: alice, items: [{ productId: lamp.id, productName: 'Desk lamp', quantity: 3, price: '49.90' }], shippingAddress: berlin },
+    { title: 'Unpaid: Bob (balance 10.00) buys a laptop', userId: bob, items: [laptopLine], shippingAddress: berlin },
+    { title: 'Not shipped: Alice wants a laptop at the South Pole (refund, then release)', userId: alice, items: [laptopLine], shippingAddress: southPole },
   ];
   for (const scenario of scenarios) {
-    const order = await request<{ id: string; totalAmount: string }>(`${urls.order}/api/orders`, {
-      userId: scenario.userId,
-      items: scenario.items,
-    });
+    const { title, ...body } = scenario;
+    const order = await request<{ id: string; totalAmount: string }>(`${urls.order}/api/orders`, body);
     const saga = await finished(order.id);
     const orderNow = await request<{ status: string }>(`${urls.order}/api/orders/${order.id}`);
-    console.log(`\n${scenario.title}`);
-    console.log(`  order ${order.id}  total ${order.totalAmount}  order ${orderNow.status}  saga ${saga.status}`);
+    const shipments = await request<Array<{ status: string; carrier: string | null; trackingNumber: string | null }>>(`${urls.shipping}/api/shipments?orderId=${order.id}`);
+    console.log(`\n${title}`);
+    console.log(`  order ${order.id}  total ${order.totalAmount}  order ${orderNow.status}  saga ${saga.status} (definition version ${saga.definitionVersion})`);
     for (const entry of saga.history) {
       console.log(`  ${entry.timestamp}  ${entry.step.padEnd(17)} ${entry.status.padEnd(9)} ${entry.message}`);
     }
+    for (const shipment of shipments) console.log(`  shipment ${shipment.status}${shipment.carrier ? ` with ${shipment.carrier}, tracking ${shipment.trackingNumber}` : ''}`);
   }
   const stock = await request<{ stock: number; reserved: number }>(`${urls.inventory}/api/products/${laptop.id}`);
   const aliceAccount = await request<{ balance: string }>(`${urls.billing}/api/accounts/${alice}`);
