@@ -6,7 +6,7 @@ import { eventually } from '@saga/shared/testing';
 import { ADDRESS, Shop } from '../support/api';
 import { settledOn } from '../support/attacker';
 import { deliver } from '../support/deliver';
-import { brokenInvariants } from '../support/invariants';
+import { brokenInvariants, oneOrderWorld } from '../support/invariants';
 import { TestSystem } from '../support/system';
 
 describe('saga deadlines', () => {
@@ -53,11 +53,7 @@ describe('saga deadlines', () => {
     const [payment] = await shop.payments(orderId);
     expect(['Refunded', 'Failed']).toContain(payment!.status);
     expect(
-      await brokenInvariants(shop, system, {
-        products: [{ id: product, initialStock: 5 }],
-        accounts: [{ userId, initialBalance: '100.00' }],
-        orders: [orderId],
-      }),
+      await brokenInvariants(shop, system, oneOrderWorld(orderId, { id: product, initialStock: 5 }, { userId, initialBalance: '100.00' })),
     ).toEqual([]);
   });
 
@@ -105,11 +101,7 @@ describe('saga deadlines', () => {
     expect(await shop.shipments(orderId)).toEqual([expect.objectContaining({ status: 'Cancelled' })]);
     expect(await shop.balance(userId)).toBe('100.00');
     expect(
-      await brokenInvariants(shop, system, {
-        products: [{ id: product, initialStock: 5 }],
-        accounts: [{ userId, initialBalance: '100.00' }],
-        orders: [orderId],
-      }),
+      await brokenInvariants(shop, system, oneOrderWorld(orderId, { id: product, initialStock: 5 }, { userId, initialBalance: '100.00' })),
     ).toEqual([]);
   });
 });

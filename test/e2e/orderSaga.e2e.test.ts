@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Shop } from '../support/api';
-import { brokenInvariants, type World } from '../support/invariants';
+import { brokenInvariants, oneOrderWorld, type World } from '../support/invariants';
 import { TestSystem } from '../support/system';
 
 let system: TestSystem;
@@ -154,11 +154,7 @@ describe('order saga over HTTP, RabbitMQ and PostgreSQL', () => {
     const saga = await shop.finished(orderId);
     expect(saga.status).toBe('Completed');
     expect(
-      await brokenInvariants(shop, system, {
-        products: [{ id: product, initialStock: 3 }],
-        accounts: [{ userId, initialBalance: '10.00' }],
-        orders: [orderId],
-      }),
+      await brokenInvariants(shop, system, oneOrderWorld(orderId, { id: product, initialStock: 3 }, { userId, initialBalance: '10.00' })),
     ).toEqual([]);
   });
 });

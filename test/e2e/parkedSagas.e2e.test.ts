@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { topology, type Settlement } from '@saga/shared';
+import { eventually } from '@saga/shared/testing';
 import { runCli } from '../../tools/dlq/src/cli';
 import { Shop } from '../support/api';
 import { TestSystem } from '../support/system';
@@ -9,28 +10,32 @@ import { TestSystem } from '../support/system';
 // newer build wrote it, and this one was rolled back to) is never read through another
 // version's machine: replies to it are refused to the error queue with
 // saga-version-unknown, it shows as parked, and it goes on once a build that knows its
-// version runs and the replies are replayed (README, "Parked sagas").
+// version runs and the replies are replayed (README, "Parked sagas"). Its clock stops
+// while it is parked: a deadline that passes meanwhile does not time it out.
 
 let system: TestSystem;
 let shop: Shop;
 
 beforeAll(async () => {
-  system = await TestSystem.start('e2e_parked');
+  system = await TestSystem.start('e2e_parked', { env: { SAGA_STEP_TIMEOUT_MS: '8000', DEADLINE_SWEEP_INTERVAL_MS: '100' } });
   shop = new Shop(system);
 });
 afterAll(async () => {
   await system?.stop();
 });
 
-async function setVersion(orderId: string, version: number): Promise<void> {
+async function sql<T>(text: string, params: unknown[]): Promise<T[]> {
   const client = new Client({ connectionString: system.configs.order.databaseUrl });
   await client.connect();
   try {
-    await client.query('update order_sagas set definition_version = $1 where order_id = $2', [version, orderId]);
+    return (await client.query(text, params)).rows as T[];
   } finally {
     await client.end();
   }
 }
+const setVersion = (orderId: string, version: number) => sql('update order_sagas set definition_version = $1 where order_id = $2', [version, orderId]);
+const clockOf = async (orderId: string) =>
+  (await sql<{ parked: boolean; overdue: boolean }>('select parked_at is not null as parked, step_deadline_at < now() as overdue from order_sagas where order_id = $1', [orderId]))[0]!;
 
 /** The next message the order service's consumer rejects to its error queue. */
 function nextRejection(): Promise<Settlement> {
@@ -69,8 +74,17 @@ describe('a saga on a definition version this build does not know', () => {
     expect(sample(metrics, 'saga_parked')).toBe(1);
     expect(sample(metrics, 'saga_parked_events_total')).toBe(1);
 
+    // Its step deadline passes while it is parked, and times nothing out.
+    await eventually(async () => (await clockOf(orderId)).overdue, { timeoutMs: 30_000, what: 'the parked saga to be past its step deadline' });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a few sweeps
+    expect(await clockOf(orderId)).toEqual({ parked: true, overdue: true });
+    expect((await shop.saga(orderId)).body.history.some((h: { status: string }) => h.status === 'TimedOut')).toBe(false);
+
     // The operator runs a build that knows the version (here: the row goes back to one this build knows), then replays.
     await setVersion(orderId, 2);
+    // Resumed by this build's sweeper, with the time it had left (at least a step's).
+    await eventually(async () => !(await clockOf(orderId)).parked, { what: 'the saga to be resumed' });
+    expect(await clockOf(orderId)).toEqual({ parked: false, overdue: false });
     const out: string[] = [];
     const queue = topology(system.namespace).errorQueue('order');
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line), interactive: false, env: { AMQP_URL: system.broker.url, DLQ_AUDIT_LOG: '/dev/null' } };
@@ -79,6 +93,7 @@ describe('a saga on a definition version this build does not know', () => {
     expect(await runCli(['replay', queue, '--type', 'domain.billing.PaymentProcessed'], io)).toBe(0);
     const saga = await shop.finished(orderId);
     expect(saga).toMatchObject({ status: 'Completed', parked: false, definitionVersion: 2 });
+    expect(saga.history.map((h: { status: string }) => h.status)).not.toContain('TimedOut');
     expect(await shop.balance(userId)).toBe('6.00');
     expect(sample(await scrape(), 'saga_parked')).toBe(0);
   });

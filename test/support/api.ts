@@ -69,7 +69,7 @@ export class Shop {
   }
 
   placeOrder(userId: string, items: OrderLine[], headers?: Record<string, string>, shippingAddress?: Address): Promise<Reply> {
-    return call(this.url('order', '/api/orders'), { body: { userId, items, ...(shippingAddress ? { shippingAddress } : {}) }, headers });
+    return call(this.url('order', '/api/orders'), { body: { userId, items, ...(shippingAddress !== undefined ? { shippingAddress } : {}) }, headers });
   }
 
   async placeAcceptedOrder(userId: string, items: OrderLine[], shippingAddress?: Address): Promise<string> {

@@ -9,6 +9,13 @@ export interface World {
   orders: string[];
 }
 
+/** The world of one order: its one product and its customer's one account, as they were before it. */
+export const oneOrderWorld = (orderId: string, product: { id: string; initialStock: number }, account: { userId: string; initialBalance: string }): World => ({
+  products: [product],
+  accounts: [account],
+  orders: [orderId],
+});
+
 /**
  * The invariants of ARCHITECTURE.md, checked through the services' own APIs after a
  * run: every order terminal; stock conserved per product; each balance equals its

@@ -12,7 +12,7 @@ export const OrderItem = z.object({
 
 export const OrderCreated = contract(
   'domain.order.OrderCreated',
-  z.object({ orderId: z.uuid(), userId: z.uuid(), items: z.array(OrderItem).min(1), totalAmount: MoneyString, shippingAddress: ShippingAddress.nullable().optional() }),
+  z.object({ orderId: z.uuid(), userId: z.uuid(), items: z.array(OrderItem).min(1), totalAmount: MoneyString }),
 );
 export const OrderCompleted = contract(
   'domain.order.OrderCompleted',

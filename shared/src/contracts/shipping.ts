@@ -12,6 +12,6 @@ export const ShipmentScheduled = contract(
 /** A business refusal: `reason` for people, `code` (snake_case, bounded) for machines and metrics. */
 export const ShipmentSchedulingFailed = contract(
   'domain.shipping.ShipmentSchedulingFailed',
-  OrderRef.extend({ reason: z.string().min(1), code: z.enum(['unsupported_destination', 'shipment_cancelled']).optional() }),
+  OrderRef.extend({ reason: z.string().min(1).max(500), code: z.enum(['unsupported_destination', 'shipment_cancelled']).optional() }),
 );
 export const ShipmentCancelled = contract('domain.shipping.ShipmentCancelled', OrderRef);

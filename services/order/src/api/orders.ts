@@ -12,6 +12,14 @@ import { shipsOrders } from '../domain/orderSaga.versions';
 import type { OrderSagas } from '../saga/orderSagas';
 import type { SagaMetrics } from '../saga/sagaMetrics';
 
+/** What forms send for "none" means none: a null address is no address, an empty second line no second line. */
+const shippingAddressInput = z.preprocess((value) => {
+  if (value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value) || (value as { line2?: unknown }).line2 !== '') return value;
+  const { line2: _empty, ...rest } = value as Record<string, unknown>;
+  return rest;
+}, ShippingAddress.optional());
+
 const PlaceOrderBody = z.object({
   userId: z.uuid({ error: 'must be a uuid' }),
   items: z
@@ -25,7 +33,7 @@ const PlaceOrderBody = z.object({
     )
     .min(1)
     .max(100),
-  shippingAddress: ShippingAddress.optional(),
+  shippingAddress: shippingAddressInput,
 }).superRefine((body, ctx) => {
   // Runs even when an item failed its own checks (zod reports every issue): then the total is not computed.
   const wellFormed = body.items.every((item) => Number.isSafeInteger(item.quantity) && item.quantity >= 1 && typeof item.price === 'string' && isMoneyString(item.price));
@@ -113,8 +121,8 @@ export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sa
       id: saga.id,
       orderId: saga.orderId,
       definitionVersion: saga.definitionVersion,
-      // On a version this build does not know: nothing advances it until a build that knows it runs (README, "Parked sagas").
-      parked: !saga.completedAt && !sagas.versions.knows(saga.definitionVersion),
+      // On a version this build does not know, or its clock not yet resumed by one that knows it (README, "Parked sagas").
+      parked: !saga.completedAt && (saga.parkedAt !== null || !sagas.versions.knows(saga.definitionVersion)),
       status: saga.status,
       currentStep: saga.currentStep,
       history: saga.history,

@@ -76,7 +76,8 @@ export async function placeOrder(
       const events = outboxRows(orderSendContext(created.id, runtime), [
         message(
           orderContracts.OrderCreated,
-          { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount, shippingAddress: created.shippingAddress },
+          // Not the address: OrderCreated goes to every service, and none needs it.
+          { orderId: created.id, userId: created.userId, items: created.items, totalAmount: created.totalAmount },
           ref,
         ),
         ...saga.messages,

@@ -43,6 +43,8 @@ export const orderSagas = pgTable(
     stepDeadlineAt: timestamp('step_deadline_at', { withTimezone: true, mode: 'date' }),
     /** When the whole saga times out; null once it is compensating or has ended. */
     deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }),
+    /** Since when its deadlines are paused: its version is unknown to a build that ran meanwhile (README, "Parked sagas"). */
+    parkedAt: timestamp('parked_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [
     index('order_sagas_status_idx').on(table.status),
@@ -50,6 +52,7 @@ export const orderSagas = pgTable(
     index('order_sagas_deadline_idx').on(table.deadlineAt).where(sql`${table.deadlineAt} is not null`),
     // Scrape-time gauges (in flight by state, oldest in flight) read only unfinished sagas.
     index('order_sagas_in_flight_idx').on(table.createdAt).where(sql`${table.completedAt} is null`),
+    index('order_sagas_parked_idx').on(table.parkedAt).where(sql`${table.parkedAt} is not null`),
   ],
 );
 

@@ -1,19 +1,22 @@
-import { and, lte, or, sql } from 'drizzle-orm';
+import { and, isNull, lte, or, sql } from 'drizzle-orm';
 import { outboxRows, outboxStatements, prepared, runAlone, transaction, type DatabaseHandle, type Logger, type Placeholders, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import type { OrderSagas } from './orderSagas';
 import { orderSendContext } from './orderSagaStore';
+import { parkUnknownVersions, resumeKnownVersions } from './parking';
 
-/**
- * The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a
- * version of `versions`: a parked saga (a version this build does not know) keeps its
- * deadlines for a build that knows it.
- */
+/** The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a version of `versions` and not parked. */
 const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number; versions: number[] }>) =>
   db
     .select({ orderId: orderSagas.orderId })
     .from(orderSagas)
-    .where(and(or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)), sql`${orderSagas.definitionVersion} = any(${p.versions})`))
+    .where(
+      and(
+        or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)),
+        sql`${orderSagas.definitionVersion} = any(${p.versions})`,
+        isNull(orderSagas.parkedAt),
+      ),
+    )
     .orderBy(orderSagas.stepDeadlineAt)
     .limit(p.limit),
 );
@@ -22,6 +25,8 @@ const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; l
  * Finds sagas whose step or overall deadline has passed and drives each with a
  * DeadlinePassed event. Deadlines live in the saga rows, so they survive restarts;
  * each saga is taken with FOR UPDATE SKIP LOCKED, so replicas sweep without overlap.
+ * Each sweep first parks the sagas on versions this build does not know (their clock
+ * stops) and resumes parked ones it knows (their clock moves on by the time parked).
  */
 export class DeadlineSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -47,14 +52,22 @@ export class DeadlineSweeper {
     await this.running;
   }
 
-  /** Drives every saga that is due now; returns how many it advanced. */
+  /** Parks and resumes sagas, then drives every saga that is due now; returns how many it advanced. */
   async sweepOnce(): Promise<number> {
     const now = this.runtime.now();
-    const due = await runAlone(this.database.pool, dueSagas({ now, limit: 100, versions: this.sagas.versions.known() }));
+    const versions = this.sagas.versions.known();
+    await runAlone(this.database.pool, parkUnknownVersions({ now, versions }));
+    await runAlone(this.database.pool, resumeKnownVersions({ now, versions, graceMs: this.sagas.timeouts.stepMs }));
+    const due = await runAlone(this.database.pool, dueSagas({ now, limit: 100, versions }));
     let advanced = 0;
     for (const { orderId } of due) {
       if (this.stopped) break;
-      if (await this.expire(orderId, now)) advanced += 1;
+      try {
+        if (await this.expire(orderId, now)) advanced += 1;
+      } catch (error) {
+        // One saga that cannot advance (a failing migration, say) must not hold back every other deadline.
+        this.logger.error({ err: error, correlationId: orderId }, 'saga deadline could not be applied; the others go on');
+      }
     }
     return advanced;
   }

@@ -1,4 +1,4 @@
-import { and, eq, lte, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import {
   assignFrom, insertRows, message, prepared,
   type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SagaContext, type SagaEvent, type SagaMessage, type SagaState, type SagaVersions, type SendContext, type Statement,
@@ -34,7 +34,7 @@ export const lockSaga = prepared('order_lock_saga', (db, p: Placeholders<{ order
   db.select(stored).from(orderSagas).where(eq(orderSagas.orderId, p.orderId)).for('update'),
 );
 
-/** The same, only if one of its deadlines has passed by `dueAt` and its version is one of `versions`, skipping it if another transaction holds it (the deadline sweeper). */
+/** The same, only if one of its deadlines has passed by `dueAt`, its version is one of `versions` and it is not parked, skipping it if another transaction holds it (the deadline sweeper). */
 export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<{ orderId: string; dueAt: Date; versions: number[] }>) =>
   db
     .select(stored)
@@ -44,6 +44,7 @@ export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<
         eq(orderSagas.orderId, p.orderId),
         or(lte(orderSagas.stepDeadlineAt, p.dueAt), lte(orderSagas.deadlineAt, p.dueAt)),
         sql`${orderSagas.definitionVersion} = any(${p.versions})`,
+        isNull(orderSagas.parkedAt),
       ),
     )
     .for('update', { skipLocked: true }),

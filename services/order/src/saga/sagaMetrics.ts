@@ -30,7 +30,7 @@ export class SagaMetrics {
     this.stepFailures = metrics.counter('saga_step_failures_total', 'Steps that failed, by reason code (or timeout)', ['step', 'reason']);
     this.compensations = metrics.counter('saga_compensations_total', 'Compensations completed', ['step']);
     this.timeouts = metrics.counter('saga_timeouts_total', 'Deadlines passed, by the step under way', ['step']);
-    this.parkedEvents = metrics.counter('saga_parked_events_total', 'Replies and deadlines refused because their saga is parked, by why', ['reason']);
+    this.parkedEvents = metrics.counter('saga_parked_events_total', 'Replies refused (to the error queue) because their saga is parked, by why', ['reason']);
     this.parkedEvents.inc({ reason: 'unknown_definition_version' }, 0);
     for (const step of labels.steps) this.timeouts.inc({ step }, 0);
     for (const step of labels.compensations) this.compensations.inc({ step }, 0);
@@ -45,6 +45,7 @@ export class SagaMetrics {
         .from(orderSagas)
         .where(isNull(orderSagas.completedAt))
         .groupBy(orderSagas.definitionVersion);
+      gauge.reset(); // a version no row is on any more leaves no stale series
       for (const version of known) gauge.set({ version: String(version) }, 0);
       for (const row of rows) gauge.set({ version: String(row.version) }, row.count);
     });
@@ -68,7 +69,7 @@ export class SagaMetrics {
     this.started.inc();
   }
 
-  /** A reply or a deadline for a saga on a version this build does not know. */
+  /** A reply for a saga on a version this build does not know. */
   parked(): void {
     this.parkedEvents.inc({ reason: 'unknown_definition_version' });
   }
@@ -78,7 +79,8 @@ export class SagaMetrics {
     for (let index = history.length - added; index < history.length; index += 1) {
       const entry = history[index]!;
       if (entry.status === 'Skipped' || entry.status === 'Migrated') continue;
-      const since = index > 0 ? Date.parse(history[index - 1]!.timestamp) : progress.createdAt.getTime();
+      const previous = history.slice(0, index).findLast((earlier) => earlier.status !== 'Migrated'); // a migration is not a step's start
+      const since = previous ? Date.parse(previous.timestamp) : progress.createdAt.getTime();
       const outcome = entry.status === 'Completed' ? 'completed' : entry.status === 'Failed' ? 'failed' : 'timed_out';
       this.stepDuration.observe({ step: entry.step, outcome }, Math.max(0, (Date.parse(entry.timestamp) - since) / 1000));
       if (entry.status === 'Failed') this.stepFailures.inc({ step: entry.step, reason: progress.failureCode ?? 'refused' });
