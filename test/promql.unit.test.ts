@@ -1,4 +1,4 @@
-import { exposedNames, metricNames } from './support/promql';
+import { exposedNames, metricNames, sampleValue } from './support/promql';
 
 describe('metric names in PromQL', () => {
   it('finds the metrics an expression reads, not its functions, labels or keywords', () => {
@@ -13,5 +13,18 @@ describe('metric names in PromQL', () => {
   it('reads sample and histogram names from an exposition', () => {
     const names = exposedNames('# TYPE h histogram\nh_bucket{le="1"} 0\n# TYPE c counter\n# TYPE g gauge\ng{x="y"} 1\n');
     expect([...names].sort()).toEqual(['c', 'g', 'h_bucket', 'h_count', 'h_sum']);
+  });
+
+  it('reads a sample by name and labels, among other labels, and NaN when absent', () => {
+    const exposition = 'g_total{service="order"} 3
+g{version="1",service="order"} 4
+g{version="2",service="order"} 0
+plain 7
+';
+    expect(sampleValue(exposition, 'g', { version: '2' })).toBe(0);
+    expect(sampleValue(exposition, 'g', { version: '1' })).toBe(4);
+    expect(sampleValue(exposition, 'g_total')).toBe(3);
+    expect(sampleValue(exposition, 'plain')).toBe(7);
+    expect(sampleValue(exposition, 'g', { version: '3' })).toBeNaN();
   });
 });

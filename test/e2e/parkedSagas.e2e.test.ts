@@ -4,6 +4,7 @@ import { topology, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import { runCli } from '../../tools/dlq/src/cli';
 import { Shop } from '../support/api';
+import { sampleValue } from '../support/promql';
 import { TestSystem } from '../support/system';
 
 // A saga whose stored snapshot is on a definition version this build does not know (a
@@ -51,7 +52,6 @@ function nextRejection(): Promise<Settlement> {
 }
 
 const scrape = async () => (await fetch(`${system.url('order')}/metrics`)).text();
-const sample = (text: string, name: string) => Number(text.split('\n').find((line) => line.startsWith(`${name}{`))?.split(' ').at(-1));
 
 describe('a saga on a definition version this build does not know', () => {
   it('is parked, never misread: its replies wait in the error queue until a build that knows it replays them', async () => {
@@ -71,8 +71,8 @@ describe('a saga on a definition version this build does not know', () => {
     expect((await shop.saga(orderId)).body).toMatchObject({ parked: true, currentStep: 'ProcessPayment', completedAt: null });
     expect((await shop.order(orderId)).body.status).toBe('Pending');
     const metrics = await scrape();
-    expect(sample(metrics, 'saga_parked')).toBe(1);
-    expect(sample(metrics, 'saga_parked_events_total')).toBe(1);
+    expect(sampleValue(metrics, 'saga_parked')).toBe(1);
+    expect(sampleValue(metrics, 'saga_parked_events_total')).toBe(1);
 
     // Its step deadline passes while it is parked, and times nothing out.
     await eventually(async () => (await clockOf(orderId)).overdue, { timeoutMs: 30_000, what: 'the parked saga to be past its step deadline' });
@@ -95,6 +95,6 @@ describe('a saga on a definition version this build does not know', () => {
     expect(saga).toMatchObject({ status: 'Completed', parked: false, definitionVersion: 2 });
     expect(saga.history.map((h: { status: string }) => h.status)).not.toContain('TimedOut');
     expect(await shop.balance(userId)).toBe('6.00');
-    expect(sample(await scrape(), 'saga_parked')).toBe(0);
+    expect(sampleValue(await scrape(), 'saga_parked')).toBe(0);
   });
 });

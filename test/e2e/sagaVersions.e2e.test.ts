@@ -2,6 +2,7 @@ import { ADDRESS, Shop, UNSERVED_ADDRESS, type Address } from '../support/api';
 import { prepare, type Fixture } from '../support/batch';
 import { brokenInvariants } from '../support/invariants';
 import { ProcessSystem } from '../support/processSystem';
+import { sampleValue } from '../support/promql';
 
 // A deploy of saga version 2 while version-1 sagas are in flight: the order service runs
 // as a build that starts version-1 sagas (ORDER_SAGA_VERSION=1), orders wait at their
@@ -38,12 +39,6 @@ async function place(version: 1 | 2, kind: Placed['kind'], address?: Address): P
 }
 
 const steps = (saga: { history: Array<{ step: string; status: string }> }) => saga.history.map((h) => `${h.step}:${h.status}`);
-/** A sample's value from a Prometheus exposition: `name` with these labels (and any others, such as service). */
-const metric = (text: string, name: string, labels: Record<string, string> = {}) => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return Number(line?.split(' ').at(-1));
-};
-
 describe('deploying saga version 2 while version-1 sagas are in flight', () => {
   it('finishes every version-1 saga on version 1 and runs new orders on version 2, with every invariant holding', async () => {
     await system.kill('order', 'SIGTERM');
@@ -68,7 +63,7 @@ describe('deploying saga version 2 while version-1 sagas are in flight', () => {
     await system.startService('order');
     const scrape = () => fetch(`${system.url('order')}/metrics`).then((r) => r.text());
     // What an operator watches to know when version 1 can be retired.
-    expect(metric(await scrape(), 'saga_in_flight_by_version', { version: '1' })).toBe(4);
+    expect(sampleValue(await scrape(), 'saga_in_flight_by_version', { version: '1' })).toBe(4);
     await system.startService('billing');
 
     const fresh = [await place(2, 'shipped', ADDRESS), await place(2, 'digital'), await place(2, 'no-ship', UNSERVED_ADDRESS), await place(2, 'no-funds', ADDRESS), await place(2, 'shipped', { ...ADDRESS, country: 'DE' })];
@@ -106,8 +101,8 @@ describe('deploying saga version 2 while version-1 sagas are in flight', () => {
     expect(await brokenInvariants(shop, system, fixture.world)).toEqual([]);
 
     const metrics = await scrape();
-    expect(metric(metrics, 'saga_in_flight_by_version', { version: '1' })).toBe(0);
-    expect(metric(metrics, 'saga_in_flight_by_version', { version: '2' })).toBe(0);
-    expect(metric(metrics, 'saga_parked')).toBe(0);
+    expect(sampleValue(metrics, 'saga_in_flight_by_version', { version: '1' })).toBe(0);
+    expect(sampleValue(metrics, 'saga_in_flight_by_version', { version: '2' })).toBe(0);
+    expect(sampleValue(metrics, 'saga_parked')).toBe(0);
   });
 });

@@ -40,3 +40,11 @@ export function exposedNames(exposition: string): Set<string> {
   }
   return names;
 }
+
+/** The value of the first sample named `name` (with these labels, among any others) in a text exposition; NaN when there is none. */
+export function sampleValue(exposition: string, name: string, labels: Record<string, string> = {}): number {
+  const line = exposition
+    .split('\n')
+    .find((candidate) => (candidate.startsWith(`${name}{`) || candidate.startsWith(`${name} `)) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
+  return Number(line?.split(' ').at(-1));
+}

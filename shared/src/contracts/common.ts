@@ -6,6 +6,9 @@ import { isCountryCode } from './countries';
 /** A non-negative amount as a decimal string with at most two decimals: "1299.99". */
 export const MoneyString = z.string().refine(isMoneyString, 'must be a decimal string with at most 2 decimals');
 
+/** The body of a message that says only which order it is about. */
+export const OrderRef = z.object({ orderId: z.uuid() });
+
 export const StockLine = z.object({
   productId: z.uuid(),
   quantity: z.number().int().min(1),

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { contract } from './common';
+import { contract, OrderRef } from './common';
 
 // Replies produced by the inventory service.
 
-const OrderRef = z.object({ orderId: z.uuid() });
 /** A business refusal: `reason` for people, `code` (snake_case, bounded) for machines and metrics. */
 const Refusal = OrderRef.extend({ reason: z.string().min(1), code: z.enum(['unknown_product', 'insufficient_stock', 'order_released']).optional() });
 

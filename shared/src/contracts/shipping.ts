@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { contract } from './common';
+import { contract, OrderRef } from './common';
 
 // Replies produced by the shipping service.
-
-const OrderRef = z.object({ orderId: z.uuid() });
 
 export const ShipmentScheduled = contract(
   'domain.shipping.ShipmentScheduled',
