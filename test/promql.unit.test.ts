@@ -16,11 +16,7 @@ describe('metric names in PromQL', () => {
   });
 
   it('reads a sample by name and labels, among other labels, and NaN when absent', () => {
-    const exposition = 'g_total{service="order"} 3
-g{version="1",service="order"} 4
-g{version="2",service="order"} 0
-plain 7
-';
+    const exposition = 'g_total{service="order"} 3\ng{version="1",service="order"} 4\ng{version="2",service="order"} 0\nplain 7\n';
     expect(sampleValue(exposition, 'g', { version: '2' })).toBe(0);
     expect(sampleValue(exposition, 'g', { version: '1' })).toBe(4);
     expect(sampleValue(exposition, 'g_total')).toBe(3);
