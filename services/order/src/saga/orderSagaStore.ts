@@ -64,6 +64,7 @@ const saveSaga = prepared('order_save_saga', (db, p: Placeholders<SagaChange & {
     .set({
       ...assignFrom(orderSagas, ['definitionVersion', 'status', 'currentStep', 'history', 'snapshot', 'updatedAt', 'completedAt', 'stepDeadlineAt', 'deadlineAt']),
       version: sql`${orderSagas.version} + 1`,
+      parkedAt: null, // advanced by a build that knows its version, with fresh deadlines: its clock runs
     })
     .where(eq(orderSagas.id, p.id)),
 );

@@ -25,7 +25,8 @@ export const resumeKnownVersions = prepared('order_resume_parked', (db, p: Place
     .update(orderSagas)
     .set({
       parkedAt: null,
-      stepDeadlineAt: sql`greatest(${orderSagas.stepDeadlineAt} + (${p.now}::timestamptz - ${orderSagas.parkedAt}), ${p.now}::timestamptz + ${p.graceMs}::int * interval '1 millisecond')`,
+      // greatest() skips NULLs: a saga without a step deadline (ended) keeps none.
+      stepDeadlineAt: sql`case when ${orderSagas.stepDeadlineAt} is null then null else greatest(${orderSagas.stepDeadlineAt} + (${p.now}::timestamptz - ${orderSagas.parkedAt}), ${p.now}::timestamptz + ${p.graceMs}::int * interval '1 millisecond') end`,
       deadlineAt: sql`${orderSagas.deadlineAt} + (${p.now}::timestamptz - ${orderSagas.parkedAt})`,
     })
     .where(and(isNotNull(orderSagas.parkedAt), versionIn(p.versions))),
