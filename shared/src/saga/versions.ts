@@ -171,10 +171,11 @@ export class SagaVersions<Input = unknown> {
     const [next, actions] = transition(machine, current, made);
     // An event its state does not take (a duplicate, a late reply) changes nothing, a migration included: it is made again next time.
     if (next === current) return { kind: 'not-expected' };
+    const before = runsOn === version ? current : this.get(version).machine.resolveState(stored as never);
     return {
       kind: 'changed',
       version: runsOn,
-      before: this.stateOf(version, this.get(version).machine.resolveState(stored as never)),
+      before: this.stateOf(version, before),
       after: this.stateOf(runsOn, next),
       snapshot: this.persist(machine, next),
       messages: sentBy(actions),
