@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime, type SagaVersions } from '@saga/shared';
+import { badRequest, insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime, type SagaVersions } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
 import type { OrderSagaInput } from '../domain/orderSaga.definition';
+import { shipsOrders } from '../domain/orderSaga.versions';
 import { orderSendContext, startOrderSaga } from '../saga/orderSagaStore';
 import type { SagaTimeouts } from '../settings';
 import { orderJson, type OrderJson, type OrderRow } from './orderJson';
@@ -31,7 +32,8 @@ const claimKey = prepared('order_claim_idempotency_key', (db, p: Placeholders<ty
  * Accepts an order: in ONE transaction of two round trips, the order (Pending) and the
  * idempotency key with the answer (with BEGIN), then its saga row (on the current version
  * of the definition), the OrderCreated event and the saga's first command (with COMMIT).
- * Nothing is published here; the relay does that after the commit.
+ * Nothing is published here; the relay does that after the commit. An address is refused
+ * while new orders start on a version that does not ship (a replay is still answered).
  */
 export async function placeOrder(
   { pool, db }: DatabaseHandle,
@@ -44,6 +46,11 @@ export async function placeOrder(
   if (idempotencyKey) {
     const earlier = await replay(db, idempotencyKey, bodyFingerprint);
     if (earlier) return earlier;
+  }
+  if (request.shippingAddress && !shipsOrders(sagas.versions.current)) {
+    throw badRequest('Invalid order: shippingAddress', [
+      { field: 'shippingAddress', message: `new orders run saga version ${sagas.versions.current}, which does not ship: an order cannot have a shipping address` },
+    ]);
   }
   try {
     const now = runtime.now();
