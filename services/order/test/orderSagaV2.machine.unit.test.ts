@@ -25,7 +25,9 @@ const replyEvent = (contract: Contract, body: object = {}): SagaEvent =>
 
 const events = {
   InventoryValidated: replyEvent(inventory.InventoryValidated),
+  InventoryValidationFailed: replyEvent(inventory.InventoryValidationFailed, { reason: 'Unknown product', code: 'unknown_product' }),
   InventoryReserved: replyEvent(inventory.InventoryReserved),
+  InventoryReservationFailed: replyEvent(inventory.InventoryReservationFailed, { reason: 'Insufficient stock', code: 'insufficient_stock' }),
   PaymentProcessed: replyEvent(billing.PaymentProcessed, { paymentId: shipped.userId, amount: '2599.98' }),
   PaymentFailed: replyEvent(billing.PaymentFailed, { reason: 'Insufficient funds', code: 'insufficient_funds' }),
   PaymentRefunded: replyEvent(billing.PaymentRefunded, { refundedAmount: '2599.98' }),
@@ -102,18 +104,44 @@ describe('order saga version 2: shipping', () => {
     expect(done.snapshot.value).toBe('Compensated');
   });
 
-  const moves: Array<{ name: string; path: EventName[]; moves: Partial<Record<EventName, string>> }> = [
-    { name: 'scheduling shipping', path: paid, moves: { ShipmentScheduled: 'Completed', ShipmentSchedulingFailed: 'Compensating', DeadlinePassed: 'Compensating' } },
-    { name: 'cancelling the shipment', path: [...paid, 'DeadlinePassed'], moves: { ShipmentCancelled: 'Compensating', DeadlinePassed: 'Compensating' } },
+});
+
+describe('order saga version 2, every state x event (an order with an address)', () => {
+  const refused: EventName[] = [...paid, 'ShipmentSchedulingFailed'];
+  const fixtures: Array<{ name: string; path: EventName[]; moves: Partial<Record<EventName, [state: string, sends: string]>> }> = [
+    { name: 'validating inventory', path: [], moves: { InventoryValidated: ['ReserveInventory', 'ReserveInventory'], InventoryValidationFailed: ['Failed', 'OrderFailed'], DeadlinePassed: ['Failed', 'OrderFailed'] } },
+    {
+      name: 'reserving inventory',
+      path: ['InventoryValidated'],
+      moves: { InventoryReserved: ['ProcessPayment', 'ProcessPayment'], InventoryReservationFailed: ['Failed', 'OrderFailed'], DeadlinePassed: ['Compensating', 'ReleaseInventory'] },
+    },
+    {
+      name: 'processing payment',
+      path: ['InventoryValidated', 'InventoryReserved'],
+      moves: { PaymentProcessed: ['ScheduleShipping', 'ScheduleShipping'], PaymentFailed: ['Compensating', 'ReleaseInventory'], DeadlinePassed: ['Compensating', 'RefundPayment'] },
+    },
+    {
+      name: 'scheduling shipping',
+      path: paid,
+      moves: { ShipmentScheduled: ['Completed', 'OrderCompleted'], ShipmentSchedulingFailed: ['Compensating', 'RefundPayment'], DeadlinePassed: ['Compensating', 'CancelShipment'] },
+    },
+    { name: 'cancelling the shipment', path: [...paid, 'DeadlinePassed'], moves: { ShipmentCancelled: ['Compensating', 'RefundPayment'], DeadlinePassed: ['Compensating', 'CancelShipment'] } },
+    { name: 'refunding after a refused shipment', path: refused, moves: { PaymentRefunded: ['Compensating', 'ReleaseInventory'], DeadlinePassed: ['Compensating', 'RefundPayment'] } },
+    { name: 'releasing after the refund', path: [...refused, 'PaymentRefunded'], moves: { InventoryReleased: ['Compensated', 'OrderFailed'], DeadlinePassed: ['Compensating', 'ReleaseInventory'] } },
+    { name: 'completed', path: [...paid, 'ShipmentScheduled'], moves: {} },
+    { name: 'failed', path: ['InventoryValidationFailed'], moves: {} },
+    { name: 'compensated', path: [...refused, 'PaymentRefunded', 'InventoryReleased'], moves: {} },
   ];
-  for (const fixture of moves) {
+  for (const fixture of fixtures) {
     for (const type of Object.keys(events) as EventName[]) {
       const expected = fixture.moves[type];
-      it(`when ${fixture.name} and ${type} arrives, ${expected ? `it moves to ${expected}` : 'nothing changes (duplicate or late)'}`, () => {
+      it(`when ${fixture.name} and ${type} arrives, ${expected ? `it moves to ${expected[0]} and sends ${expected[1]}` : 'nothing changes (duplicate or late)'}`, () => {
         const before = run(shipped, ...fixture.path).snapshot;
         const [next, actions] = transition(machine, before, events[type]);
-        if (expected) expect(next.value).toBe(expected);
-        else {
+        if (expected) {
+          expect(next.value).toBe(expected[0]);
+          expect(types(actions.filter((a) => a.type === 'send').map((a) => a.params as SagaMessage))).toEqual([expected[1]]);
+        } else {
           expect(next).toBe(before);
           expect(actions).toEqual([]);
         }
