@@ -1,8 +1,8 @@
-import { and, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, isNull, lte, or } from 'drizzle-orm';
 import { outboxRows, outboxStatements, prepared, runAlone, transaction, type DatabaseHandle, type Logger, type Placeholders, type Runtime } from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import type { OrderSagas } from './orderSagas';
-import { orderSendContext } from './orderSagaStore';
+import { onVersions, orderSendContext } from './orderSagaStore';
 import { parkUnknownVersions, resumeKnownVersions } from './parking';
 
 /** The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a version of `versions` and not parked. */
@@ -13,7 +13,7 @@ const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; l
     .where(
       and(
         or(lte(orderSagas.stepDeadlineAt, p.now), lte(orderSagas.deadlineAt, p.now)),
-        sql`${orderSagas.definitionVersion} = any(${p.versions})`,
+        onVersions(p.versions),
         isNull(orderSagas.parkedAt),
       ),
     )

@@ -29,6 +29,9 @@ const stored = {
   definitionVersion: orderSagas.definitionVersion,
 };
 
+/** The saga is on one of `versions` (a placeholder for a list of version numbers). */
+export const onVersions = (versions: unknown) => sql`${orderSagas.definitionVersion} = any(${versions})`;
+
 /** Reads and row-locks an order's saga (with BEGIN). */
 export const lockSaga = prepared('order_lock_saga', (db, p: Placeholders<{ orderId: string }>) =>
   db.select(stored).from(orderSagas).where(eq(orderSagas.orderId, p.orderId)).for('update'),
@@ -43,7 +46,7 @@ export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<
       and(
         eq(orderSagas.orderId, p.orderId),
         or(lte(orderSagas.stepDeadlineAt, p.dueAt), lte(orderSagas.deadlineAt, p.dueAt)),
-        sql`${orderSagas.definitionVersion} = any(${p.versions})`,
+        onVersions(p.versions),
         isNull(orderSagas.parkedAt),
       ),
     )

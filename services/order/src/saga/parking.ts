@@ -1,19 +1,18 @@
 import { and, isNotNull, isNull, sql } from 'drizzle-orm';
 import { prepared, type Placeholders } from '@saga/shared';
 import { orderSagas } from '../db/schema';
+import { onVersions } from './orderSagaStore';
 
 // A saga on a definition version this build does not know is parked: its clock stops, so it
 // is not timed out by a build that knows its version the moment that build starts, before an
 // operator could replay the replies it missed (README, "Parked sagas").
-
-const versionIn = (versions: unknown) => sql`${orderSagas.definitionVersion} = any(${versions})`;
 
 /** Stops the clock of every unfinished saga on a version not in `versions`. */
 export const parkUnknownVersions = prepared('order_park_unknown_versions', (db, p: Placeholders<{ now: Date; versions: number[] }>) =>
   db
     .update(orderSagas)
     .set({ parkedAt: sql`${p.now}::timestamptz` })
-    .where(and(isNull(orderSagas.completedAt), isNull(orderSagas.parkedAt), sql`not (${versionIn(p.versions)})`)),
+    .where(and(isNull(orderSagas.completedAt), isNull(orderSagas.parkedAt), sql`not (${onVersions(p.versions)})`)),
 );
 
 /**
@@ -29,5 +28,5 @@ export const resumeKnownVersions = prepared('order_resume_parked', (db, p: Place
       stepDeadlineAt: sql`case when ${orderSagas.stepDeadlineAt} is null then null else greatest(${orderSagas.stepDeadlineAt} + (${p.now}::timestamptz - ${orderSagas.parkedAt}), ${p.now}::timestamptz + ${p.graceMs}::int * interval '1 millisecond') end`,
       deadlineAt: sql`${orderSagas.deadlineAt} + (${p.now}::timestamptz - ${orderSagas.parkedAt})`,
     })
-    .where(and(isNotNull(orderSagas.parkedAt), versionIn(p.versions))),
+    .where(and(isNotNull(orderSagas.parkedAt), onVersions(p.versions))),
 );
