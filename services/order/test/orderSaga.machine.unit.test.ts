@@ -1,9 +1,9 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { buildSagaMachine, sagaOutputs, sagaReplies, type SagaEvent, type SagaMessage } from '@saga/shared';
-import { billing, inventory, type Contract } from '@saga/shared/contracts';
-import { orderSagaV1 as orderSaga, type OrderSagaInputV1 } from '../src/domain/orderSaga.definition';
+import { buildSagaMachine, sagaOutputs, type SagaMessage } from '@saga/shared';
+import { orderSagaV1 as orderSaga } from '../src/domain/orderSaga.definition';
 import { orderSagaVersions } from '../src/domain/orderSaga.versions';
 import { orderStatusOf } from '../src/domain/sagaView';
+import { AT, EVENTS, ORDER_V1 } from './orderSagaFixtures';
 
 // Version 1 of the order saga (validate, reserve, charge), every state x event; what
 // version 2 adds (shipping) is in orderSagaV2.machine.unit.test.ts.
@@ -18,31 +18,10 @@ function viewSaga(snapshot: Snapshot) {
   return { status, currentStep, orderStatus: orderStatusOf({ status, terminal }), terminal };
 }
 
-const input: OrderSagaInputV1 = {
-  orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
-  userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
-  items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],
-  totalAmount: '2599.98',
-};
-const at = '2026-11-21T10:00:00.000Z';
-
-/** A reply as the order service's handler turns it into the machine's event (from the saga definition). */
-const replyEvent = (contract: Contract, body: object = {}): SagaEvent =>
-  sagaReplies(orderSaga)
-    .find((reply) => reply.contract === contract)!
-    .toEvent({ orderId: input.orderId, ...body }, at);
-
-const events = {
-  InventoryValidated: replyEvent(inventory.InventoryValidated),
-  InventoryValidationFailed: replyEvent(inventory.InventoryValidationFailed, { reason: 'Unknown product: 2d6f0a7b', code: 'unknown_product' }),
-  InventoryReserved: replyEvent(inventory.InventoryReserved),
-  InventoryReservationFailed: replyEvent(inventory.InventoryReservationFailed, { reason: 'Insufficient stock for Laptop', code: 'insufficient_stock' }),
-  PaymentProcessed: replyEvent(billing.PaymentProcessed, { paymentId: input.userId, amount: '2599.98' }),
-  PaymentFailed: replyEvent(billing.PaymentFailed, { reason: 'Insufficient funds: balance 10.00, needed 2599.98', code: 'insufficient_funds' }),
-  InventoryReleased: replyEvent(inventory.InventoryReleased, { releasedQuantity: 2 }),
-  PaymentRefunded: replyEvent(billing.PaymentRefunded, { refundedAmount: '2599.98' }),
-  DeadlinePassed: { type: 'DeadlinePassed', at, deadline: 'step', afterMs: 30_000 },
-} satisfies Record<string, SagaEvent>;
+const input = ORDER_V1;
+const at = AT;
+// Version 2's shipping replies are among them: a version-1 saga takes none of them.
+const events = EVENTS;
 type EventName = keyof typeof events;
 
 /** Drives the machine from its start through `path`, persisting and restoring the snapshot between events as the handler does. */

@@ -1,17 +1,11 @@
 import { type SagaEvent } from '@saga/shared';
 import { billing, inventory, type Contract } from '@saga/shared/contracts';
-import type { OrderSagaInputV2 } from '../src/domain/orderSaga.definition';
 import { orderSagaVersions } from '../src/domain/orderSaga.versions';
 import { transitionSaga, type StoredSaga } from '../src/saga/orderSagaStore';
+import { DIGITAL_ORDER } from './orderSagaFixtures';
 
 const versions = orderSagaVersions();
-const input: OrderSagaInputV2 = {
-  orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
-  userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
-  items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],
-  totalAmount: '2599.98',
-  shippingAddress: null,
-};
+const input = DIGITAL_ORDER;
 const timeouts = { stepMs: 30_000, sagaMs: 300_000 };
 const now = new Date('2026-11-21T10:00:00.000Z');
 const at = now.toISOString();

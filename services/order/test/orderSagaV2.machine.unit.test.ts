@@ -1,7 +1,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { buildSagaMachine, sagaReplies, type SagaEvent, type SagaMessage } from '@saga/shared';
-import { billing, inventory, shipping, type Contract } from '@saga/shared/contracts';
+import { buildSagaMachine, type SagaMessage } from '@saga/shared';
 import { orderSagaV2, type OrderSagaInputV2 } from '../src/domain/orderSaga.definition';
+import { ADDRESS, DIGITAL_ORDER, EVENTS, SHIPPED_ORDER, type EventName } from './orderSagaFixtures';
 
 // What version 2 of the order saga adds to version 1: ScheduleShipping for orders with an
 // address, skipped (and said so) for the others, and CancelShipment first when undoing.
@@ -9,35 +9,10 @@ import { orderSagaV2, type OrderSagaInputV2 } from '../src/domain/orderSaga.defi
 const machine = buildSagaMachine(orderSagaV2);
 type Snapshot = SnapshotFrom<typeof machine>;
 
-const address = { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
-const shipped: OrderSagaInputV2 = {
-  orderId: '6f1c1e3a-7d55-4a8e-9a3b-2b0c8d7f4e11',
-  userId: '0b9d7c1e-2f44-4c8a-8e51-9a2c3d4e5f60',
-  items: [{ productId: '2d6f0a7b-3c8e-4f19-a2b4-5c6d7e8f9a01', quantity: 2 }],
-  totalAmount: '2599.98',
-  shippingAddress: address,
-};
-const digital: OrderSagaInputV2 = { ...shipped, shippingAddress: null };
-const at = '2026-11-30T10:00:00.000Z';
-
-const replyEvent = (contract: Contract, body: object = {}): SagaEvent =>
-  sagaReplies(orderSagaV2).find((reply) => reply.contract === contract)!.toEvent({ orderId: shipped.orderId, ...body }, at);
-
-const events = {
-  InventoryValidated: replyEvent(inventory.InventoryValidated),
-  InventoryValidationFailed: replyEvent(inventory.InventoryValidationFailed, { reason: 'Unknown product', code: 'unknown_product' }),
-  InventoryReserved: replyEvent(inventory.InventoryReserved),
-  InventoryReservationFailed: replyEvent(inventory.InventoryReservationFailed, { reason: 'Insufficient stock', code: 'insufficient_stock' }),
-  PaymentProcessed: replyEvent(billing.PaymentProcessed, { paymentId: shipped.userId, amount: '2599.98' }),
-  PaymentFailed: replyEvent(billing.PaymentFailed, { reason: 'Insufficient funds', code: 'insufficient_funds' }),
-  PaymentRefunded: replyEvent(billing.PaymentRefunded, { refundedAmount: '2599.98' }),
-  InventoryReleased: replyEvent(inventory.InventoryReleased, { releasedQuantity: 2 }),
-  ShipmentScheduled: replyEvent(shipping.ShipmentScheduled, { shipmentId: shipped.userId, carrier: 'DHL', trackingNumber: 'DHL9A2C3D4E5F60' }),
-  ShipmentSchedulingFailed: replyEvent(shipping.ShipmentSchedulingFailed, { reason: 'We do not ship to AQ', code: 'unsupported_destination' }),
-  ShipmentCancelled: replyEvent(shipping.ShipmentCancelled),
-  DeadlinePassed: { type: 'DeadlinePassed', at, deadline: 'step', afterMs: 30_000 },
-} satisfies Record<string, SagaEvent>;
-type EventName = keyof typeof events;
+const address = ADDRESS;
+const shipped = SHIPPED_ORDER;
+const digital = DIGITAL_ORDER;
+const events = EVENTS;
 
 function run(input: OrderSagaInputV2, ...path: EventName[]): { snapshot: Snapshot; sent: SagaMessage[] } {
   let [snapshot, actions] = initialTransition(machine, input);
