@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { topology, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import { runCli } from '../../tools/dlq/src/cli';
-import { Shop } from '../support/api';
+import { ADDRESS, Shop } from '../support/api';
 import { sampleValue } from '../support/promql';
 import { TestSystem } from '../support/system';
 
@@ -74,9 +74,13 @@ describe('a saga on a definition version this build does not know', () => {
     expect(sampleValue(metrics, 'saga_parked')).toBe(1);
     expect(sampleValue(metrics, 'saga_parked_events_total')).toBe(1);
 
-    // Its step deadline passes while it is parked, and times nothing out.
-    await eventually(async () => (await clockOf(orderId)).overdue, { timeoutMs: 30_000, what: 'the parked saga to be past its step deadline' });
-    await new Promise((resolve) => setTimeout(resolve, 500)); // a few sweeps
+    // Its step deadline passes while it is parked, and times nothing out. A canary saga, whose
+    // step started later (shipping is down), shows the sweeper ran past the parked one's deadline.
+    await system.stopService('shipping');
+    const canaryUser = randomUUID();
+    await shop.createAccount(canaryUser, '10.00');
+    const canary = await shop.placeAcceptedOrder(canaryUser, [{ productId: product, quantity: 1, price: '4.00' }], ADDRESS);
+    await shop.waitFor(canary, (saga) => saga.history.some((h: { status: string }) => h.status === 'TimedOut'), 60_000);
     expect(await clockOf(orderId)).toEqual({ parked: true, overdue: true });
     expect((await shop.saga(orderId)).body.history.some((h: { status: string }) => h.status === 'TimedOut')).toBe(false);
 
