@@ -8,10 +8,10 @@ import { ERROR_HEADER, handler, statement, TransientError, type Consumer, type S
 import { eventually } from '@saga/shared/testing';
 import { contract } from '@saga/shared/contracts';
 import { effects, kernelFixture, Ping as GuestPing, takeAll, type KernelFixture } from '../../shared/test/kernelFixture';
+import { printResults, type ScenarioResult } from '../support/batch';
 
 // Run as the system runs: billing's user consumes, the order user sends.
 const Ping = contract(GuestPing.messageType, GuestPing.schema, { producer: 'order' });
-import { printResults, type ScenarioResult } from '../support/batch';
 
 // Scenario 6, on the real broker and database with the real consumer and the real DLQ
 // tool: a poison message goes to the error queue after 0 retries; a handler that fails
