@@ -9,6 +9,7 @@ import { brokenInvariants, type World } from '../support/invariants';
 import { SERVICE_NAMES, TestSystem, type ServiceName } from '../support/system';
 import { runCli } from '../../tools/dlq/src/cli';
 import { handWrittenRow, insertHandWritten } from '../../shared/test/handWrittenOutboxRows';
+import { takeAll } from '../../shared/test/kernelFixture';
 
 // The system as an attacker meets it: an outsider with the broker's default credentials,
 // a service publishing what is not its to publish, and a legitimate producer sending
@@ -270,8 +271,7 @@ describe('an outbox row that can never be published (finding 1)', () => {
       expect(aside.map((r) => r.id)).toEqual([rows[1]!.id, rows[3]!.id]);
       expect(aside[0]!.reason).toMatch(/this service may not publish domain\.order\.ProcessPayment/);
       expect(aside[1]!.reason).toMatch(/invalid envelope: headers take about \d+ bytes/);
-      const published: string[] = [];
-      for (let m = await tapChannel.get(tap, { noAck: true }); m; m = await tapChannel.get(tap, { noAck: true })) published.push(String(m.properties.messageId));
+      const published = (await takeAll(tapChannel, tap)).map((m) => String(m.properties.messageId));
       expect(published.sort()).toEqual([rows[0]!.id, rows[2]!.id, rows[4]!.id].sort());
 
       const health = await healthOf(system);

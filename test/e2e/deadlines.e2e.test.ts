@@ -4,6 +4,7 @@ import { topology } from '@saga/shared';
 import { order } from '@saga/shared/contracts';
 import { eventually } from '@saga/shared/testing';
 import { ADDRESS, Shop } from '../support/api';
+import { takeAll } from '../../shared/test/kernelFixture';
 import { settledOn } from '../support/attacker';
 import { deliver } from '../support/deliver';
 import { brokenInvariants, oneOrderWorld } from '../support/invariants';
@@ -61,10 +62,7 @@ describe('saga deadlines', () => {
   async function drainQueue(service: 'shipping'): Promise<GetMessage[]> {
     const connection = await system.broker.connectAs(service);
     try {
-      const channel = await connection.createChannel();
-      const taken: GetMessage[] = [];
-      for (let m = await channel.get(topology(system.namespace).queue(service), { noAck: true }); m; m = await channel.get(topology(system.namespace).queue(service), { noAck: true })) taken.push(m);
-      return taken;
+      return await takeAll(await connection.createChannel(), topology(system.namespace).queue(service));
     } finally {
       await connection.close();
     }

@@ -3,6 +3,7 @@ import { connect, type GetMessage, type Options } from 'amqplib';
 import { HEADER, topology, type Settlement } from '@saga/shared';
 import { eventually } from '@saga/shared/testing';
 import type { ParticipantName as ServiceName } from '../../services/registry';
+import { takeAll } from '../../shared/test/kernelFixture';
 import type { TestSystem } from './system';
 
 /** What the broker said to a publish: confirmed, or the reason it closed the connection or channel. */
@@ -92,7 +93,7 @@ export async function takeErrorQueue(system: TestSystem, service: ServiceName, m
     const taken: GetMessage[] = [];
     await eventually(
       async () => {
-        for (let message = await channel.get(queue, { noAck: true }); message; message = await channel.get(queue, { noAck: true })) taken.push(message);
+        taken.push(...(await takeAll(channel, queue)));
         return taken.some((message) => message.properties.messageId === messageId);
       },
       { what: `message ${JSON.stringify(messageId.slice(0, 60))} in ${queue}` },
