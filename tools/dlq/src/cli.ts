@@ -6,6 +6,8 @@
  *   npm run dlq -- replay saga.billing.error --type domain.order.ProcessPayment --rate 50/s
  *   npm run dlq -- export saga.billing.error --file billing-errors.jsonl
  *   npm run dlq -- purge saga.billing.error --yes
+ *   npm run dlq -- outbox list --service billing
+ *   npm run dlq -- outbox retry --service billing --all
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -38,6 +40,11 @@ function parseRate(value: string): number {
   const rate = Number(value.replace(/\/s$/, ''));
   if (!Number.isFinite(rate) || rate <= 0) throw new InvalidArgumentError('a positive number of messages per second, e.g. 50/s');
   return rate;
+}
+
+function parseRowId(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new InvalidArgumentError('the id of a set-aside row, a uuid (see: outbox list)');
+  return value;
 }
 
 function parseLimit(value: string): number {
@@ -217,7 +224,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .command('retry')
     .description('move set-aside rows back into the outbox (fix their cause first); the relay publishes them')
     .requiredOption('--service <name>', SERVICE_NAMES.join(' | '))
-    .option('--id <id>', 'only this row')
+    .option('--id <id>', 'only this row', parseRowId)
     .option('--all', 'every row')
     .option('--dry-run', 'say what would be moved, change nothing')
     .action((options: { service: string; id?: string; all?: boolean; dryRun?: boolean }) =>

@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, NO_SENDER, RETRY_HEADER } from '@saga/shared';
+import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, NO_SENDER, RETRY_HEADER, senderOf } from '@saga/shared';
 
 /** What an operator needs to know about a message in an error queue. */
 export interface DeadMessage {
@@ -24,15 +24,14 @@ const text = (value: unknown) => (typeof value === 'string' ? value : value === 
 
 /**
  * What an operator needs to know about a message in `errorQueue`, whose service's broker
- * user is `owner`. Its sender is the x-original-user-id header only on a copy the service
- * moved there itself (user-id `owner`, no x-death); a message the broker dead-lettered
- * keeps its own user-id, and its headers are whatever its sender wrote.
+ * user is `owner`. Its sender is found as the service's consumer finds it (`senderOf`): the
+ * x-original-user-id header on a copy only the service can have written (user-id `owner`,
+ * whether the service moved it there or the broker dead-lettered the service's own
+ * retry), else its user-id.
  */
 export function describe(message: GetMessage, errorQueue: string, owner: string): DeadMessage {
   const headers = message.properties.headers ?? {};
   const workQueue = workQueueOf(errorQueue);
-  const movedByOwner = message.properties.userId === owner && headers['x-death'] === undefined;
-  const original = movedByOwner ? headers[HEADER.originalUserId] : undefined;
   return {
     messageId: text(message.properties.messageId),
     type: text(message.properties.type),
@@ -43,7 +42,7 @@ export function describe(message: GetMessage, errorQueue: string, owner: string)
     failedAt: headers[ERROR_HEADER.failedAt] === undefined ? undefined : text(headers[ERROR_HEADER.failedAt]),
     failedBy: headers[ERROR_HEADER.failedBy] === undefined ? undefined : text(headers[ERROR_HEADER.failedBy]),
     target: { exchange: directExchangeOf(workQueue), routingKey: workQueue },
-    sender: typeof original === 'string' ? original : typeof message.properties.userId === 'string' ? message.properties.userId : NO_SENDER,
+    sender: senderOf(message.properties, owner) ?? NO_SENDER,
   };
 }
 

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { brokerUserOf, confirmed } from '@saga/shared';
+import { brokerUserOf, publishConfirmed } from '@saga/shared';
 import { describe, freshHeaders, type DeadMessage } from './deadMessage';
 
 export interface QueueDepth {
@@ -137,12 +137,7 @@ export class ErrorQueues {
       const pause = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
       for (const [index, { message, dead }] of taken.entries()) {
         try {
-          publisher.publish(dead.target.exchange, dead.target.routingKey, message.content, {
-            ...message.properties,
-            userId: this.user,
-            headers: freshHeaders(message, now(), queue, dead.sender),
-          });
-          await confirmed(publisher, 5000);
+          await publishConfirmed(publisher, dead.target, message.content, { ...message.properties, userId: this.user, headers: freshHeaders(message, now(), queue, dead.sender) }, 5000);
           reader.ack(message);
           result.replayed += 1;
         } catch (error) {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Channel, ChannelModel } from 'amqplib';
 import { declareEndpoint, ERROR_HEADER, HEADER, RETRY_HEADER, topology } from '@saga/shared';
-import { applyMigrations, openDatabase } from '@saga/shared';
+import { applyMigrations, openDatabase, outboxDeadLetters } from '@saga/shared';
+import { handWrittenRow } from '../../../shared/test/handWrittenOutboxRows';
 import { createTestDatabase, dropTestDatabase, eventually, TestBroker, uniqueName } from '@saga/shared/testing';
 import { SERVICE_NAMES } from '../../../services/registry';
 import { runCli } from '../src/cli';
@@ -171,6 +172,26 @@ describe('saga-dlq', () => {
     expect(replayed!.properties.headers![HEADER.originalUserId]).toBe('order');
   });
 
+  it('keeps the original sender of a message the service had put back in its own queue when the broker dead-letters it', async () => {
+    // A retry the service republished as itself (user-id billing, the sender in x-original-user-id), then rejected
+    // without requeue: the broker dead-letters it to the error queue, adding x-death.
+    const id = randomUUID();
+    channel.publish(topo.directExchange('billing'), workQueue, Buffer.from('{}'), {
+      messageId: id,
+      type: 'domain.order.ProcessPayment',
+      userId: 'billing',
+      headers: { [HEADER.originalUserId]: 'order' },
+    });
+    await settle(workQueue, 1);
+    const message = await channel.get(workQueue, { noAck: false });
+    channel.nack(message as Exclude<typeof message, false>, false, false);
+    await settle(errorQueue, 1);
+    expect((await cli('replay', errorQueue, '--id', id)).code).toBe(0);
+    await settle(workQueue, 1);
+    const [replayed] = await drain(workQueue);
+    expect(replayed!.properties.headers![HEADER.originalUserId]).toBe('order');
+  });
+
   it('replays one message by id, or all of them at a bounded rate', async () => {
     const ids = [deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ProcessPayment'), deadLetter('domain.order.ReleaseInventory')];
     await settle(errorQueue, 3);
@@ -226,15 +247,11 @@ describe('saga-dlq outbox', () => {
     const database = openDatabase(url);
     try {
       await applyMigrations(database);
-      const id = randomUUID();
-      const other = randomUUID();
-      for (const rowId of [id, other]) {
-        await database.pool.query(
-          `insert into outbox_dead_letters (id, seq, aggregatetype, aggregateid, type, payload, headers, created_at, reason, failed_at)
-           values ($1, 1, 'order', $2, 'domain.billing.PaymentProcessed', '{}', '{}', now(), $3, now())`,
-          [rowId, randomUUID(), 'invalid envelope: x-conversation-id is longer than 255 bytes'],
-        );
-      }
+      const rows = [handWrittenRow('domain.billing.PaymentProcessed'), handWrittenRow('domain.billing.PaymentProcessed')];
+      const [id, other] = rows.map((row) => row.id) as [string, string];
+      await database.db
+        .insert(outboxDeadLetters)
+        .values(rows.map((row, seq) => ({ ...row, seq, reason: 'invalid envelope: x-conversation-id is longer than 255 bytes', failedAt: new Date() })));
       extraEnv = { BILLING_DATABASE_URL: url };
       const listed = await cli('outbox', 'list', '--service', 'billing');
       expect(listed.code).toBe(0);
@@ -243,6 +260,8 @@ describe('saga-dlq outbox', () => {
       expect(listed.out).toContain('2 set-aside row(s) of billing');
 
       expect((await cli('outbox', 'retry', '--service', 'billing')).code).toBe(2);
+      const notAnId = await cli('outbox', 'retry', '--service', 'billing', '--id', "1' or '1'='1");
+      expect([notAnId.code, notAnId.err]).toEqual([2, expect.stringContaining('a uuid')]);
       expect((await cli('outbox', 'retry', '--service', 'billing', '--id', id, '--dry-run')).out).toContain('would move 1 row(s)');
       expect((await database.pool.query('select id from outbox')).rows).toEqual([]);
       const moved = await cli('outbox', 'retry', '--service', 'billing', '--id', id);
