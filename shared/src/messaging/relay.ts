@@ -159,7 +159,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes one batch; returns how many rows it published. Two round trips: the batch
+   * Publishes one batch; returns how many rows it took (published, or set aside as never
+   * publishable), so a full batch is followed at once by the next. Two round trips: the batch
    * is deleted (and so locked) as it is read, published, and the delete committed only
    * once the broker has confirmed it; any failure rolls the rows back for the next try.
    */
@@ -179,7 +180,7 @@ export class OutboxRelay {
         this.options.metrics?.outboxDeadLettered.inc({ reason: label });
         this.options.logger.error({ outboxId: row.id, messageType: row.type, reason }, 'outbox row can never be published; set aside in outbox_dead_letters');
       }
-      return published;
+      return published + setAside.length;
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       this.options.metrics?.outboxPublishFailures.inc({ reason: publishFailureReason(failure) });
@@ -195,9 +196,9 @@ export class OutboxRelay {
   private async run(worker: number): Promise<void> {
     let failures = 0;
     while (this.running) {
-      let published = 0;
+      let taken = 0;
       try {
-        published = await this.drainOnce(worker);
+        taken = await this.drainOnce(worker);
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -207,7 +208,7 @@ export class OutboxRelay {
         await this.pause(this.breaker.state === 'open' ? Math.min(5000, resetMs) : backoffMs(failures));
         continue;
       }
-      if (published < this.batchSize) await this.awaitRows(this.options.pollIntervalMs ?? 1000);
+      if (taken < this.batchSize) await this.awaitRows(this.options.pollIntervalMs ?? 1000);
     }
   }
 
