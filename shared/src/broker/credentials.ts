@@ -32,10 +32,10 @@ export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENT
     if (existing && users.every((user) => typeof existing[user] === 'string' && existing[user])) return existing;
     const passwords: BrokerPasswords = { ...existing };
     for (const user of users) if (!passwords[user]) passwords[user] = newPassword();
-    mkdirSync(path.dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(temporary, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
     try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(temporary, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
       if (existing) renameSync(temporary, file);
       else linkSync(temporary, file); // fails if another process created it meanwhile: read theirs
       if (!existing) unlinkSync(temporary);
@@ -50,14 +50,18 @@ export function brokerPasswords(users: readonly string[], file = DEFAULT_CREDENT
       }
     }
   }
-  throw new Error(`Cannot create the broker credentials file ${file}`);
+  throw new Error(`Cannot create the broker credentials file ${file}: set BROKER_CREDENTIALS_FILE to a writable path, or each service's <SERVICE>_AMQP_PASSWORD`);
 }
 
-/** Each user's password: `<USER>_AMQP_PASSWORD` if set, else the credentials file's (made if missing). */
+/**
+ * Each user's password: `<USER>_AMQP_PASSWORD` if set, else the credentials file's (made if
+ * missing). The file is not read, nor written, when every user has one in the environment.
+ */
 export function servicePasswords(users: readonly string[], env: NodeJS.ProcessEnv = process.env): BrokerPasswords {
-  const passwords = { ...brokerPasswords(users, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE) };
-  for (const user of users) passwords[user] = env[`${user.toUpperCase()}_AMQP_PASSWORD`] || passwords[user]!;
-  return passwords;
+  const fromEnv = Object.fromEntries(users.flatMap((user) => (env[`${user.toUpperCase()}_AMQP_PASSWORD`] ? [[user, env[`${user.toUpperCase()}_AMQP_PASSWORD`]!]] : [])));
+  const missing = users.filter((user) => !(user in fromEnv));
+  const fromFile = missing.length > 0 ? brokerPasswords(missing, env.BROKER_CREDENTIALS_FILE || DEFAULT_CREDENTIALS_FILE) : {};
+  return { ...fromFile, ...fromEnv };
 }
 
 /**
