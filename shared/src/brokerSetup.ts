@@ -1,8 +1,8 @@
 import { BrokerAdmin, ManagementApiUnreachable, serviceGrant } from './broker/provision';
 import { RabbitmqctlAdmin } from './broker/rabbitmqctl';
 import { servicePasswords, vhostOf } from './broker/credentials';
-import { DEFAULT_AMQP_URL, type ServiceName } from './serviceConfig';
-import { DEFAULT_NAMESPACE } from './messaging/topology';
+import { readConfig } from './config';
+import { DEFAULT_AMQP_URL, messagingNamespace, type ServiceName } from './serviceConfig';
 
 export const DEFAULT_ADMIN_URL = 'http://guest:guest@127.0.0.1:15672';
 
@@ -20,7 +20,7 @@ export async function provisionServiceUsers(
   publishes: Partial<Record<string, string>> = {},
 ): Promise<{ vhost: string; namespace: string; via: 'management API' | 'rabbitmqctl' }> {
   const vhost = vhostOf(env.AMQP_URL || DEFAULT_AMQP_URL);
-  const namespace = env.MESSAGING_NAMESPACE || DEFAULT_NAMESPACE;
+  const { MESSAGING_NAMESPACE: namespace } = readConfig({ MESSAGING_NAMESPACE: messagingNamespace }, env);
   const passwords = servicePasswords(services, env);
   const options = { vhost, namespace, grants: services.map((service) => serviceGrant(namespace, service, publishes[service])), passwords };
   try {

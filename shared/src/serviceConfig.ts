@@ -4,6 +4,7 @@ import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
 import { serviceAmqpUrl } from './broker/credentials';
 import { DEFAULT_NAMESPACE } from './messaging/topology';
+import { DEFAULT_MAX_ROTATIONS } from './messaging/consumer';
 
 /**
  * A service's name: its broker user, the prefix of its queues and of its variables
@@ -57,6 +58,12 @@ const delayList = z.string().transform((text, ctx) => {
   return delays;
 });
 
+/** MESSAGING_NAMESPACE: a plain name, since it also goes into the broker's permission patterns. */
+export const messagingNamespace = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
+  .default(DEFAULT_NAMESPACE);
+
 /**
  * The configuration of one service, read from the environment once at start-up. `users`
  * are every service's broker users: those whose passwords the credentials file is made
@@ -74,10 +81,7 @@ export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = 
       HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       DATABASE_POOL_SIZE: positiveInt(10),
       AMQP_URL: url(DEFAULT_AMQP_URL),
-      MESSAGING_NAMESPACE: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, - and _')
-        .default(DEFAULT_NAMESPACE),
+      MESSAGING_NAMESPACE: messagingNamespace,
       QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
       PREFETCH: positiveInt(32),
       IMMEDIATE_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
@@ -87,7 +91,7 @@ export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = 
       BREAKER_RESET_MS: positiveInt(5000),
       BREAKER_VOLUME_THRESHOLD: positiveInt(10),
       BREAKER_ERROR_PERCENTAGE: z.coerce.number().min(1).max(100).default(50),
-      BREAKER_MAX_ROTATIONS: positiveInt(20),
+      BREAKER_MAX_ROTATIONS: positiveInt(DEFAULT_MAX_ROTATIONS),
       HANDLER_TIMEOUT_MS: positiveInt(30_000),
       RELAY_BATCH_SIZE: positiveInt(200),
       RELAY_WORKERS: positiveInt(1),

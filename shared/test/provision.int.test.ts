@@ -59,6 +59,10 @@ describe('broker provisioning', () => {
     expect(await opens(serviceAmqpUrl(env.AMQP_URL!, 'order', env, SERVICE_NAMES))).toBe(true);
   });
 
+  it('refuses a namespace that would widen every grant (it goes into their permission patterns), before touching the broker', async () => {
+    await expect(provisionServiceUsers(SERVICE_NAMES, { ...process.env, AMQP_URL: brokerUrl('never-made'), MESSAGING_NAMESPACE: '.*' })).rejects.toThrow(/MESSAGING_NAMESPACE/);
+  });
+
   it('falls back to rabbitmqctl when the management API cannot be reached', async () => {
     const { vhost, env, result } = await provisioned({ RABBITMQ_ADMIN_URL: 'http://guest:guest@127.0.0.1:1' });
     expect(result.via).toBe('rabbitmqctl');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contract, MoneyString, ShippingAddress, StockLine } from './common';
+import { contract, MoneyString, OrderRef, ShippingAddress, StockLine } from './common';
 
 // Produced by the order service: its own events, and the saga's commands to other services.
 
@@ -31,7 +31,7 @@ export const ReserveInventory = contract(
   'domain.order.ReserveInventory',
   z.object({ orderId: z.uuid(), items: z.array(StockLine).min(1) }),
 );
-export const ReleaseInventory = contract('domain.order.ReleaseInventory', z.object({ orderId: z.uuid() }));
+export const ReleaseInventory = contract('domain.order.ReleaseInventory', OrderRef);
 export const ProcessPayment = contract(
   'domain.order.ProcessPayment',
   z.object({ orderId: z.uuid(), userId: z.uuid(), amount: MoneyString }),
@@ -47,4 +47,4 @@ export const ScheduleShipping = contract(
   z.object({ orderId: z.uuid(), items: z.array(StockLine).min(1), address: ShippingAddress }),
 );
 /** Compensation of ScheduleShipping; shipping refuses a ScheduleShipping that arrives after it. */
-export const CancelShipment = contract('domain.order.CancelShipment', z.object({ orderId: z.uuid() }));
+export const CancelShipment = contract('domain.order.CancelShipment', OrderRef);

@@ -25,3 +25,6 @@ export function storableText(schema: z.ZodString = z.string()) {
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const idParams = z.object({ id: z.uuid({ error: 'must be a uuid' }) });
+
+/** `?orderId=<uuid>`: what a participant's records of one order are listed by. */
+export const orderIdQuery = z.object({ orderId: z.uuid({ error: 'must be a uuid' }) });

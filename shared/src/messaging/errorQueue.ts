@@ -148,7 +148,10 @@ export function boundHeaders(headers: Record<string, unknown>): Record<string, u
   return bounded;
 }
 
-/** Thrown when a message could not be put back or moved: the caller nacks it instead (never leaves it unacknowledged). */
+/**
+ * Thrown when a message could not be put back or moved: the caller nacks it instead, so the
+ * broker dead-letters it (only a channel that died leaves it unacknowledged, for redelivery).
+ */
 export class RepublishFailed extends Error {
   override name = 'RepublishFailed';
 }

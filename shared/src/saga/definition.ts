@@ -102,13 +102,16 @@ export const refusal = <C extends Contract>(contract: BodyOf<C> extends Refusal 
 
 export const shortName = (contract: Contract): string => contract.messageType.split('.').at(-1)!;
 
+/** The states every saga machine has besides its steps. */
+export const BUILT_IN_STATES = ['Compensating', 'Completed', 'Failed', 'Compensated'] as const;
+
 /** Checks what types cannot: unique names, one owner per reply, a first step that always applies. */
 export function checkDefinition<Input>(definition: SagaDefinition<Input>): SagaDefinition<Input> {
   const { steps } = definition;
   if (steps.length === 0) throw new Error(`saga ${definition.name} has no steps`);
   if (steps[0]!.when) throw new Error(`saga ${definition.name}: the first step (${steps[0]!.name}) always applies; it cannot have a condition`);
   const names = steps.flatMap((step) => [step.name, ...(step.compensation ? [step.compensation.name] : [])]);
-  const reserved = ['Compensating', 'Completed', 'Failed', 'Compensated', 'DeadlinePassed'];
+  const reserved = [...BUILT_IN_STATES, 'DeadlinePassed'];
   const replies = steps.flatMap((step) => [step.succeeded.contract, step.failed, ...(step.compensation ? [step.compensation.done.contract] : [])]).map(shortName);
   for (const [what, list] of [['step or compensation name', [...names, ...reserved]], ['reply', [...replies, ...reserved]]] as const) {
     const twice = list.filter((name, index) => list.indexOf(name) !== index);

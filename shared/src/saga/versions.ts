@@ -1,6 +1,6 @@
 import { initialTransition, transition } from 'xstate';
 import type { Contract } from '../contracts/common';
-import type { SagaDefinition, SagaMessage } from './definition';
+import { BUILT_IN_STATES, type SagaDefinition, type SagaMessage } from './definition';
 import { buildSagaMachine, sagaLabels, sagaOutputs, sagaReplies, sagaStatus, stepDeadlineMs, type HistoryEntry, type SagaContext, type SagaEvent, type SagaReply, type SagaStatus } from './saga.machine';
 
 /**
@@ -110,7 +110,7 @@ export class SagaVersions<Input = unknown> {
         throw new Error(`saga version ${version} migrates to version ${version + 1}, which is not declared`);
       }
       const replies = new Map(sagaReplies(definition).map((reply) => [reply.contract.messageType, reply]));
-      const states = new Set([...definition.steps.map((step) => step.name), 'Compensating', 'Completed', 'Failed', 'Compensated']);
+      const states = new Set<string>([...definition.steps.map((step) => step.name), ...BUILT_IN_STATES]);
       this.loaded.set(version, { declared, machine: buildSagaMachine(definition as SagaDefinition<object>), replies, states });
     });
     this.current = current ?? versions.at(-1)!.version;

@@ -4,7 +4,7 @@ import type { BillingWrite } from '../domain/decision';
 import { accounts, payments } from './schema';
 
 // Typed statements the handlers send with BEGIN (the loads) or COMMIT (the writes), prepared
-// once per connection except inserts of more than four rows (ADR 13). Money stays a decimal string, in NUMERIC arithmetic.
+// once per connection (ADR 13). Money stays a decimal string, in NUMERIC arithmetic.
 
 /** The order's payment, if any, row-locked to the end of the transaction. */
 export const paymentOfOrder = prepared('billing_payment_of_order', (db, p: Placeholders<{ orderId: string }>) =>

@@ -1,10 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Express } from 'express';
-import { z } from 'zod';
-import { idParams, notFound, validate, type ServiceDeps } from '@saga/shared';
+import { idParams, notFound, orderIdQuery, type ServiceDeps, validate } from '@saga/shared';
 import { shipments } from '../db/schema';
-
-const ShipmentQuery = z.object({ orderId: z.uuid({ error: 'must be a uuid' }) });
 
 type ShipmentRow = typeof shipments.$inferSelect;
 const toJson = (s: ShipmentRow) => ({
@@ -21,7 +18,7 @@ const toJson = (s: ShipmentRow) => ({
 
 export function shipmentRoutes(app: Express, { database: { db } }: ServiceDeps): void {
   app.get('/api/shipments', async (req, res) => {
-    const { orderId } = validate(ShipmentQuery, req.query, 'query');
+    const { orderId } = validate(orderIdQuery, req.query, 'query');
     const rows = await db.select().from(shipments).where(eq(shipments.orderId, orderId));
     res.json(rows.map(toJson));
   });
