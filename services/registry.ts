@@ -17,12 +17,12 @@
 import path from 'node:path';
 import { loadServiceConfig, type ServiceConfig, type ServiceDefinition, type ServiceEntry } from '@saga/shared';
 
-/** One entry per service: its name, default HTTP port and default database. */
+/** One entry per service: its name, default HTTP port, default database, and what it reports about an order (the console shows it). */
 export const REGISTRY = [
   { name: 'order', port: 3000, database: 'orders' },
-  { name: 'inventory', port: 3001, database: 'inventory' },
-  { name: 'billing', port: 3002, database: 'billing' },
-  { name: 'shipping', port: 3003, database: 'shipping' },
+  { name: 'inventory', port: 3001, database: 'inventory', orderReport: { what: 'reservations', path: '/api/reservations' } },
+  { name: 'billing', port: 3002, database: 'billing', orderReport: { what: 'payments', path: '/api/payments' } },
+  { name: 'shipping', port: 3003, database: 'shipping', orderReport: { what: 'shipments', path: '/api/shipments' } },
 ] as const satisfies readonly ServiceEntry[];
 
 /** What a service's src/service.ts exports. */
@@ -91,6 +91,15 @@ export const PARTICIPANTS: readonly Participant<ParticipantName>[] = SERVICE_NAM
 /** A service's configuration from `env`, with the registry's defaults and every service's broker user. */
 export function serviceConfig(name: ParticipantName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   return loadServiceConfig(participantOf(name), env, SERVICE_NAMES);
+}
+
+/**
+ * Where a service's HTTP API answers, as another process finds it: `<NAME>_URL`, else
+ * 127.0.0.1 on its port. Read when asked, so a test system can say where a service it
+ * started on a free port is.
+ */
+export function serviceUrl(name: ParticipantName, env: NodeJS.ProcessEnv = process.env): string {
+  return env[`${name.toUpperCase()}_URL`] || `http://127.0.0.1:${serviceConfig(name, env).port}`;
 }
 
 /** One value per registered service. */

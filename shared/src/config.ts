@@ -4,6 +4,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose values an error message must not repeat. */
+const SECRET = /TOKEN|PASSWORD|SECRET/i;
+
 /**
  * Reads configuration once, at start-up, from environment variables.
  * Each key of the schema is the name of the variable it is read from, so a
@@ -15,9 +18,11 @@ export function readConfig<S extends z.ZodRawShape>(
 ): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (issue) => `  ${issue.path.join('.')}=${JSON.stringify(env[String(issue.path[0])] ?? '')}: ${issue.message}`,
-  );
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const shown = SECRET.test(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+    return `  ${issue.path.join('.')}=${shown}: ${issue.message}`;
+  });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 

@@ -36,3 +36,4 @@ export * from './broker/rabbitmqctl';
 export * from './saga/definition';
 export * from './saga/saga.machine';
 export * from './saga/versions';
+export * from './db/notifications';

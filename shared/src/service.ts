@@ -148,7 +148,11 @@ export async function startService(
         { name: 'consumer', healthy: () => (consumer.breakerState === 'closed' ? true : 'degraded') },
         { name: 'relay', healthy: () => (relay.breakerState === 'closed' ? true : 'degraded') },
       ],
-      healthDetails: () => ({ breakers: { consumer: consumer.breakerState, relay: relay.breakerState } }),
+      healthDetails: async () => ({
+        breakers: { consumer: consumer.breakerState, relay: relay.breakerState },
+        // Since this process started (the metric is a counter of batches that could not be published).
+        outbox: { publishFailures: (await metrics.outboxPublishFailures.get()).values.reduce((sum, each) => sum + each.value, 0) },
+      }),
     });
     const server = await listen(app, config.port, config.host);
     stoppers.push(() => server.close());

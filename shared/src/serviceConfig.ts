@@ -20,6 +20,8 @@ export interface ServiceEntry {
   port: number;
   /** Database on the local PostgreSQL unless `<NAME>_DATABASE_URL` says otherwise. */
   database: string;
+  /** What it reports about one order on its HTTP API (`GET <path>?orderId=`), for the console: e.g. its reservations. */
+  orderReport?: { what: string; path: string };
 }
 
 /** The broker's address and the saga's vhost; services add their own user (see serviceAmqpUrl). */

@@ -81,6 +81,13 @@ export class ProcessSystem implements RunningSystem {
         ...env,
       };
     }
+    // Where each service finds the others' HTTP APIs (the order service's console asks them).
+    for (const service of SERVICE_NAMES) {
+      for (const other of SERVICE_NAMES) {
+        perService[service][`${other.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[other]}`;
+        if (other !== service) perService[service][`${other.toUpperCase()}_DATABASE_URL`] = urls[other];
+      }
+    }
     const system = new ProcessSystem(namespace, perService, ports, nodeArgs, proxies, urls, broker);
     await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
     return system;

@@ -55,6 +55,7 @@ export class TestSystem {
   async startService(service: ServiceName): Promise<RunningService> {
     const running = await startService(participantOf(service).definition(this.env), this.configs[service]);
     this.services.set(service, running);
+    this.env[`${service.toUpperCase()}_URL`] = running.url; // where the console finds it (serviceUrl)
     return running;
   }
 

@@ -14,7 +14,28 @@ export interface OrderSettings {
   deadlineSweepIntervalMs: number;
   /** The version of the saga definition new orders start on (ORDER_SAGA_VERSION, the latest by default). */
   sagaVersion: number;
+  /** Operator tokens by name (OPERATOR_TOKEN is named "operator"); none: the console is read-only. */
+  operators: Array<{ name: string; token: string }>;
+  /** A saga in flight longer than this is flagged stuck (and announced once as saga.stuck). */
+  stuckAfterMs: number;
+  /** Server-Sent Event streams: how soon after a commit readers look, how often they look anyway, how many may be open. */
+  eventStreams: { debounceMs: number; tickMs: number; maxReaders: number };
 }
+
+const TOKEN = /^[\x21-\x7e]{16,512}$/;
+const tokenMessage = 'must be 16 to 512 printable ASCII characters without spaces';
+const OperatorTokens = z
+  .string()
+  .transform((text, ctx) => {
+    const entries = text.split(',').map((pair) => pair.trim()).filter(Boolean);
+    return entries.map((pair) => {
+      const [name = '', token = ''] = [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)];
+      if (pair.indexOf(':') < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(name)) ctx.addIssue({ code: 'custom', message: 'must be name:token pairs separated by commas (names of letters, digits, . _ -)' });
+      else if (!TOKEN.test(token)) ctx.addIssue({ code: 'custom', message: `the token of ${name} ${tokenMessage}` });
+      return { name, token };
+    });
+  })
+  .optional();
 
 const KNOWN_VERSIONS = ORDER_SAGA_VERSIONS.map((declared) => declared.version);
 
@@ -29,6 +50,10 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
         .number()
         .refine((version) => KNOWN_VERSIONS.includes(version), `must be a saga definition version this build knows: ${KNOWN_VERSIONS.join(', ')}`)
         .default(LATEST_ORDER_SAGA_VERSION),
+      OPERATOR_TOKEN: z.string().regex(TOKEN, tokenMessage).optional(),
+      OPERATOR_TOKENS: OperatorTokens,
+      SAGA_STUCK_AFTER_MS: positiveInt(60_000),
+      EVENT_STREAM_MAX_CLIENTS: positiveInt(200),
     },
     env,
   );
@@ -36,5 +61,8 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
     timeouts: { stepMs: raw.SAGA_STEP_TIMEOUT_MS, sagaMs: raw.SAGA_TIMEOUT_MS },
     deadlineSweepIntervalMs: raw.DEADLINE_SWEEP_INTERVAL_MS,
     sagaVersion: raw.ORDER_SAGA_VERSION,
+    operators: [...(raw.OPERATOR_TOKEN ? [{ name: 'operator', token: raw.OPERATOR_TOKEN }] : []), ...(raw.OPERATOR_TOKENS ?? [])],
+    stuckAfterMs: raw.SAGA_STUCK_AFTER_MS,
+    eventStreams: { debounceMs: 50, tickMs: 1000, maxReaders: raw.EVENT_STREAM_MAX_CLIENTS },
   };
 }

@@ -24,11 +24,12 @@ function stored(...events: EventFor[]): StoredSaga {
     deadlineAt: new Date(now.getTime() + timeouts.sagaMs),
     createdAt: now,
     definitionVersion: started.version,
+    version: 1,
   };
   for (const event of events) {
     const result = transitionSaga(versions, saga, input.orderId, event, now, timeouts);
     if (!result.changed) throw new Error('an event did not apply');
-    saga = { ...saga, currentStep: result.change.currentStep, snapshot: JSON.parse(JSON.stringify(result.change.snapshot)) };
+    saga = { ...saga, version: saga.version + 1, currentStep: result.change.currentStep, snapshot: JSON.parse(JSON.stringify(result.change.snapshot)) };
   }
   return saga;
 }
@@ -42,7 +43,8 @@ describe('transitionSaga', () => {
     expect(result.change).toMatchObject({ id: '11111111-2222-4333-8444-555555555555', status: 'InProgress', currentStep: 'ReserveInventory', completedAt: null });
     expect(result.change.stepDeadlineAt).toEqual(new Date('2026-11-21T10:00:30.000Z'));
     expect(result.orderStatus).toBeUndefined();
-    expect(result.writes).toHaveLength(1);
+    expect(result.writes).toHaveLength(2); // the saga, its journal entry
+    expect(result.lifecycle).toEqual([{ type: 'saga.step_completed', entry: expect.objectContaining({ step: 'ValidateInventory', status: 'Completed' }) }]);
     expect(types(result)).toEqual(['domain.order.ReserveInventory']);
   });
 
@@ -72,7 +74,8 @@ describe('transitionSaga', () => {
     if (!result.changed) throw new Error('not applied');
     expect(result.change).toMatchObject({ status: 'Completed', completedAt: now, stepDeadlineAt: null, deadlineAt: null });
     expect(result.orderStatus).toBe('Completed');
-    expect(result.writes).toHaveLength(2);
+    expect(result.writes).toHaveLength(3); // the saga, the order, the journal entry
+    expect(result.lifecycle.map((event) => event.type)).toEqual(['saga.step_completed', 'saga.step_skipped', 'order.completed']);
     expect(types(result)).toContain('domain.order.OrderCompleted');
   });
 

@@ -7,6 +7,8 @@ export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Executor = Database | Transaction;
 
 export interface DatabaseHandle {
+  /** Where it connects (for a LISTEN connection of its own, say). */
+  url: string;
   pool: Pool;
   db: Database;
   close(): Promise<void>;
@@ -37,5 +39,5 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   pool.on('error', () => undefined); // an idle client lost its connection; the pool replaces it
   pool.on('connect', (client: PoolClient) => client.on('error', () => undefined));
   const db = drizzle(pool) as Database;
-  return { pool, db, close: () => pool.end() };
+  return { url, pool, db, close: () => pool.end() };
 }

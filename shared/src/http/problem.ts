@@ -16,10 +16,15 @@ export class HttpProblem extends Error {
     readonly title: string,
     detail: string,
     readonly errors?: FieldError[],
+    /** Headers to answer with (Retry-After, WWW-Authenticate...). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
 }
+
+/** A 503 the client should retry after `seconds`. */
+export const unavailable = (detail: string, seconds: number) => new HttpProblem(503, 'Service Unavailable', detail, undefined, { 'Retry-After': String(seconds) });
 
 export const badRequest = (detail: string, errors?: FieldError[]) => new HttpProblem(400, 'Bad Request', detail, errors);
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
@@ -70,6 +75,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof HttpProblem) {
+      res.set(error.headers);
       return sendProblem(res, error.status, error.title, error.message, error.errors);
     }
     const bodyError = error as { type?: string; status?: number; limit?: number; message?: string };

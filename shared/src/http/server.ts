@@ -22,7 +22,7 @@ export function createApp(options: {
   routes: (app: Express) => void;
   health: HealthCheck[];
   /** Extra state shown on /health without deciding it (e.g. circuit breakers). */
-  healthDetails?: () => Record<string, unknown>;
+  healthDetails?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   logger: Logger;
   metrics?: Metrics;
   bodyLimit?: string;
@@ -73,7 +73,7 @@ const refuseOtherMediaTypes: RequestHandler = (req, _res, next) => {
   return next();
 };
 
-function healthRoute(checks: HealthCheck[], details?: () => Record<string, unknown>): RequestHandler {
+function healthRoute(checks: HealthCheck[], details?: () => Record<string, unknown> | Promise<Record<string, unknown>>): RequestHandler {
   return async (_req, res) => {
     const results = await Promise.all(
       checks.map(async (check) => [check.name, await Promise.resolve(check.healthy()).catch(() => false)] as const),
@@ -84,7 +84,7 @@ function healthRoute(checks: HealthCheck[], details?: () => Record<string, unkno
     res.status(healthy ? 200 : 503).json({
       status: !healthy ? 'down' : degraded ? 'degraded' : 'up',
       checks: Object.fromEntries(results.map(([name, ok]) => [name, state(ok)])),
-      ...details?.(),
+      ...(await details?.()),
     });
   };
 }

@@ -359,7 +359,17 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     const committed: Array<() => void> = [];
     const loads = (handler.load as ((body: unknown, envelope: Envelope) => Loads) | undefined)?.(body, envelope) ?? {};
     const opening = {
-      claim: claimInbox({ consumer: endpoint, messageId: envelope.messageId, messageType: envelope.messageType, handledAt: runtime.now() }),
+      claim: claimInbox({
+        consumer: endpoint,
+        messageId: envelope.messageId,
+        messageType: envelope.messageType,
+        handledAt: runtime.now(),
+        correlationId: envelope.correlationId,
+        causationId: envelope.causationId,
+        sender: envelope.source,
+        sentAt: Date.parse(envelope.sentAt) > 0 ? new Date(envelope.sentAt) : null,
+        publishedAt: envelope.publishedAt === undefined ? null : new Date(envelope.publishedAt),
+      }),
       ...(handler.serializeBy ? { lock: lockKey({ key: (handler.serializeBy as (body: unknown) => string)(body) }) } : {}),
       ...prefixed(loads),
     };

@@ -13,12 +13,16 @@ export interface Envelope {
   sentAt: string;
   /** The service that sent it (AMQP app-id: what the sender says, not what the broker checked). */
   source: string;
+  /** When its relay published it (set on the way out, so never in an outbox row). */
+  publishedAt?: string;
 }
 
 export const HEADER = {
   causationId: 'x-causation-id',
   conversationId: 'x-conversation-id',
   sentAt: 'x-sent-at',
+  /** When the sender's relay published it: with x-sent-at, how long it waited in the outbox. */
+  publishedAt: 'x-published-at',
   /**
    * The broker-validated sender of a message that a service put back into its own queues
    * (retry, back of the queue, error queue, replay): the republish carries the service's
@@ -47,7 +51,7 @@ const MESSAGE_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
-export function toPublishOptions(envelope: Envelope, userId?: string): Options.Publish {
+export function toPublishOptions(envelope: Envelope, userId?: string, publishedAt?: Date): Options.Publish {
   return {
     persistent: true,
     contentType: 'application/json',
@@ -61,6 +65,7 @@ export function toPublishOptions(envelope: Envelope, userId?: string): Options.P
       [HEADER.causationId]: envelope.causationId ?? undefined,
       [HEADER.conversationId]: envelope.conversationId,
       [HEADER.sentAt]: envelope.sentAt,
+      ...(publishedAt ? { [HEADER.publishedAt]: publishedAt.toISOString() } : {}),
     },
   };
 }
@@ -121,8 +126,11 @@ export function fromProperties(properties: IncomingProperties): Envelope | { inv
   const messageType = properties.type as string;
   if (!MESSAGE_TYPE.test(messageType)) return { invalid: 'type is not a dotted message type such as domain.order.ReserveInventory' };
   const sentAt = headers[HEADER.sentAt];
-  if (sentAt !== undefined && (typeof sentAt !== 'string' || !ISO_INSTANT.test(sentAt) || Number.isNaN(Date.parse(sentAt)))) {
-    return { invalid: `${HEADER.sentAt} is not an ISO-8601 instant` };
+  const publishedAt = headers[HEADER.publishedAt];
+  for (const [name, value] of [[HEADER.sentAt, sentAt], [HEADER.publishedAt, publishedAt]] as const) {
+    if (value !== undefined && (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value)))) {
+      return { invalid: `${name} is not an ISO-8601 instant` };
+    }
   }
   if (typeof properties.contentType !== 'string' || !JSON_CONTENT_TYPE.test(properties.contentType)) {
     return { invalid: `content-type ${describeValue(properties.contentType)} is not application/json` };
@@ -139,6 +147,7 @@ export function fromProperties(properties: IncomingProperties): Envelope | { inv
     conversationId: (headers[HEADER.conversationId] as string | undefined) ?? correlationId,
     sentAt: (sentAt as string | undefined) ?? new Date(0).toISOString(),
     source: properties.appId ?? 'unknown',
+    ...(publishedAt === undefined ? {} : { publishedAt: publishedAt as string }),
   };
 }
 

@@ -281,7 +281,7 @@ export class OutboxRelay {
 
   /** Publishes one row, or says why it can never be published. */
   private send(channel: ConfirmChannel, row: OutboxRow, confirm: (error: unknown) => unknown): 'sent' | 'full' | SetAside {
-    const options = toPublishOptions(row.headers ?? ({} as Envelope), this.options.amqp.user);
+    const options = toPublishOptions(row.headers ?? ({} as Envelope), this.options.amqp.user, this.options.now?.() ?? new Date());
     const invalid = unpublishable(row, options);
     if (invalid) return invalid;
     if (this.options.publishes && !this.options.publishes.test(row.type)) {

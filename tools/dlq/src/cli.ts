@@ -13,10 +13,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { DEFAULT_AMQP_URL, DEFAULT_NAMESPACE, redactUrl, serviceAmqpUrl, topology } from '@saga/shared';
 import { isServiceName, serviceConfig, SERVICE_NAMES } from '../../../services/registry';
-import { audit } from './audit';
-import { age } from './deadMessage';
-import { ErrorQueues, type Filter, type QueueDepth } from './errorQueues';
-import { OutboxDeadLetters } from './outboxDeadLetters';
+import { age, audit, ErrorQueues, OutboxDeadLetters, type Filter, type QueueDepth } from '@saga/shared/operations';
 
 export interface Io {
   out(line: string): void;

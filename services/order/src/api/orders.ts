@@ -1,12 +1,13 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { badRequest, idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
+import { idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
 import { ShippingAddress } from '@saga/shared/contracts';
 import { formatMoney, isMoneyString, MAX_CENTS } from '@saga/shared/money';
 import { totalCents } from '../domain/order';
 import { orderJson } from '../app/orderJson';
 import { placeOrder } from '../app/placeOrder';
+import { decodeCursor, encodeCursor } from './pageCursor';
 import { orderSagas, orders } from '../db/schema';
 import type { OrderSagas } from '../saga/orderSagas';
 import type { SagaMetrics } from '../saga/sagaMetrics';
@@ -48,20 +49,6 @@ const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional(),
 });
-
-/** Cursor of a page of a user's orders: the (createdAt, id) of its last order. */
-const encodeCursor = (createdAt: Date, id: string) => Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-/** Only what encodeCursor makes: a four-digit-year instant (JavaScript accepts years PostgreSQL does not) and a uuid. */
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f-]{36})$/;
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const match = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
-  const createdAt = new Date(match?.[1] ?? '');
-  const id = match?.[2];
-  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== match?.[1]) {
-    throw badRequest('Invalid cursor', [{ field: 'cursor', message: 'not a cursor returned by this API' }]);
-  }
-  return { createdAt, id };
-}
 
 export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sagas: OrderSagas, metrics: SagaMetrics): void {
   const { db } = database;

@@ -89,7 +89,7 @@ export async function placeOrder(
         ),
         ...saga.messages,
       ]);
-      return { value: { order: answer, replayed: false }, closing: [saga.statement, ...outboxStatements(events)] };
+      return { value: { order: answer, replayed: false }, closing: [...saga.statements, ...outboxStatements(events)] };
     });
   } catch (error) {
     if (!(error instanceof KeyAlreadyUsed) || !idempotencyKey) throw error;

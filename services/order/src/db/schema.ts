@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, customType, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { LifecycleEvent } from '../domain/lifecycle';
 import type { OrderItem } from '../domain/order';
 import type { HistoryEntry } from '@saga/shared';
 import type { ShippingAddress } from '@saga/shared/contracts';
@@ -45,6 +46,8 @@ export const orderSagas = pgTable(
     deadlineAt: timestamp('deadline_at', { withTimezone: true, mode: 'date' }),
     /** Since when its deadlines are paused: its version is unknown to a build that ran meanwhile (README, "Parked sagas"). */
     parkedAt: timestamp('parked_at', { withTimezone: true, mode: 'date' }),
+    /** When the deadline sweeper first found it stuck and announced it (saga.stuck); null if it never was. */
+    stuckAt: timestamp('stuck_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [
     index('order_sagas_status_idx').on(table.status),
@@ -66,3 +69,97 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   response: jsonb('response').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/** A PostgreSQL transaction id (xid8), read as a decimal string. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
+
+/**
+ * The saga journal: one row per committed change of a saga (its creation, each
+ * transition, being found stuck), written in the change's own transaction. The event
+ * streams (README, "Live events") read it; `version` orders one saga's rows, and
+ * (txid, seq) orders all of them in a way a reader can resume without gaps (see
+ * api/sagaEvents.ts).
+ */
+export const sagaEvents = pgTable(
+  'saga_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
+    orderId: uuid('order_id').notNull(),
+    sagaId: uuid('saga_id').notNull(),
+    /** The saga row's version after the change. */
+    version: integer('version').notNull(),
+    definitionVersion: integer('definition_version').notNull(),
+    status: text('status').notNull(),
+    currentStep: text('current_step').notNull(),
+    orderStatus: text('order_status').notNull(),
+    /** The history entries the change added. */
+    entries: jsonb('entries').$type<HistoryEntry[]>().notNull(),
+    lifecycle: jsonb('lifecycle').$type<LifecycleEvent[]>().notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [uniqueIndex('saga_events_order_version').on(table.orderId, table.version), index('saga_events_txid_seq_idx').on(table.txid, table.seq)],
+);
+
+/** Webhook subscribers (README, "Webhooks"): where to POST which lifecycle events, signed with `secret`. */
+export const webhookSubscriptions = pgTable('webhook_subscriptions', {
+  id: uuid('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').array().notNull(),
+  /** whsec_<base64>, the Standard Webhooks secret format. */
+  secret: text('secret').notNull(),
+  /** The secret before the last rotation, still signed with (beside the new one) until `previousSecretExpiresAt`. */
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** Deleted subscribers get nothing more; their deliveries stay for the record. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+});
+
+/**
+ * The webhook outbox: one row per (lifecycle event, subscriber), written in the same
+ * transaction as the saga change that raised it. `id` is the Standard Webhooks
+ * `webhook-id`: every attempt of one delivery carries the same one.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    subscriptionId: uuid('subscription_id')
+      .notNull()
+      .references(() => webhookSubscriptions.id),
+    /** The saga_events row that raised it. */
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    eventType: text('event_type').notNull(),
+    /** The body sent: { type, timestamp, data }. */
+    payload: jsonb('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When it is next due (also the lease of an attempt under way: see the dispatcher). */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull(),
+    lastError: text('last_error'),
+    lastStatusCode: integer('last_status_code'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [
+    index('webhook_deliveries_due_idx').on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
+    index('webhook_deliveries_subscription_idx').on(table.subscriptionId, table.createdAt.desc()),
+  ],
+);
+
+/** Every attempt of a delivery: when, what came back, how long it took. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id),
+    attempt: integer('attempt').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.deliveryId, table.attempt] })],
+);

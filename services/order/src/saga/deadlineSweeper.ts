@@ -4,6 +4,7 @@ import { orderSagas } from '../db/schema';
 import type { OrderSagas } from './orderSagas';
 import { onVersions, orderSendContext } from './orderSagaStore';
 import { parkUnknownVersions, resumeKnownVersions } from './parking';
+import { announceStuckSagas, type StuckRules } from './stuckSagas';
 
 /** The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a version of `versions` and not parked. */
 const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number; versions: number[] }>) =>
@@ -26,7 +27,8 @@ const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; l
  * DeadlinePassed event. Deadlines live in the saga rows, so they survive restarts;
  * each saga is taken with FOR UPDATE SKIP LOCKED, so replicas sweep without overlap.
  * Each sweep first parks the sagas on versions this build does not know (their clock
- * stops) and resumes parked ones it knows (their clock moves on by the time parked).
+ * stops) and resumes parked ones it knows (their clock moves on by the time parked), and
+ * last announces the sagas that became stuck (saga.stuck, once each).
  */
 export class DeadlineSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -39,6 +41,7 @@ export class DeadlineSweeper {
     private readonly sweepIntervalMs: number,
     private readonly runtime: Runtime,
     private readonly logger: Logger,
+    private readonly stuck: StuckRules,
   ) {}
 
   start(): void {
@@ -69,6 +72,8 @@ export class DeadlineSweeper {
         this.logger.error({ err: error, correlationId: orderId }, 'saga deadline could not be applied; the others go on');
       }
     }
+    const stuck = await announceStuckSagas(this.database, now, this.stuck);
+    if (stuck > 0) this.logger.warn({ stuck }, 'sagas found stuck');
     return advanced;
   }
 

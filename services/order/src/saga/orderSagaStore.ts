@@ -5,8 +5,10 @@ import {
 } from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
 import type { OrderSagaInput } from '../domain/orderSaga.definition';
+import { lifecycleOf, type LifecycleEvent } from '../domain/lifecycle';
 import { orderStatusOf, type OrderStatus } from '../domain/sagaView';
 import type { SagaTimeouts } from '../settings';
+import { journalSagaChange } from './sagaJournal';
 
 /** What a transition needs of a stored saga row. */
 export interface StoredSaga {
@@ -18,6 +20,8 @@ export interface StoredSaga {
   createdAt: Date;
   /** The version of the saga definition its snapshot is on. */
   definitionVersion: number;
+  /** The row's version: one more with each change. */
+  version: number;
 }
 
 const stored = {
@@ -27,6 +31,7 @@ const stored = {
   deadlineAt: orderSagas.deadlineAt,
   createdAt: orderSagas.createdAt,
   definitionVersion: orderSagas.definitionVersion,
+  version: orderSagas.version,
 };
 
 /** The saga is on one of `versions` (a placeholder for a list of version numbers). */
@@ -104,16 +109,28 @@ function deadlines(versions: SagaVersions<OrderSagaInput>, version: number, saga
   };
 }
 
-/** A new order's saga, on the current version: the statement that creates its row (for the order's transaction, with its COMMIT) and its first messages. */
+/** A new order's saga, on the current version: the statements that create its row and journal it as order.created (for the order's transaction, with its COMMIT), and its first messages. */
 export function startOrderSaga(
   versions: SagaVersions<OrderSagaInput>,
   input: OrderSagaInput,
   sagaId: string,
   now: Date,
   timeouts: SagaTimeouts,
-): { statement: Statement; messages: OutgoingMessage[] } {
+): { statements: Statement[]; messages: OutgoingMessage[] } {
   const { version, after, snapshot, messages } = versions.start(input);
-  const statement = insertSaga([
+  const created = journalSagaChange({
+    orderId: input.orderId,
+    sagaId,
+    version: 1,
+    definitionVersion: version,
+    status: after.status,
+    currentStep: after.currentStep,
+    orderStatus: orderStatusOf(after),
+    entries: after.context.history,
+    lifecycle: [{ type: 'order.created' }, ...lifecycleOf({ status: 'Started' }, after, after.context.history)],
+    at: now,
+  });
+  const row = insertSaga([
     {
       id: sagaId,
       orderId: input.orderId,
@@ -128,7 +145,7 @@ export function startOrderSaga(
       ...deadlines(versions, version, after, now, timeouts, later(now, timeouts.sagaMs)),
     },
   ]);
-  return { statement, messages: messagesOf(messages, input.orderId) };
+  return { statements: [row, created], messages: messagesOf(messages, input.orderId) };
 }
 
 /** What one committed transition did, for the metrics. */
@@ -151,6 +168,8 @@ export type Transition =
       /** The saga row's new values, and the order's new status if it changed. */
       change: SagaChange & { id: string };
       orderStatus?: OrderStatus;
+      /** What the change announces (journaled, and sent to webhook subscribers). */
+      lifecycle: LifecycleEvent[];
       /** Save them (to send with COMMIT). */
       writes: Statement[];
       messages: OutgoingMessage[];
@@ -199,7 +218,21 @@ export function transitionSaga(
     ...deadlines(versions, applied.version, after, now, timeouts, saga.deadlineAt),
   };
   const orderStatus = orderStatusOf(after) !== orderStatusOf(before) ? orderStatusOf(after) : undefined;
-  const writes = [saveSaga(change), ...(orderStatus ? [setOrderStatus({ id: orderId, status: orderStatus, updatedAt: now })] : [])];
+  const added = after.context.history.slice(before.context.history.length);
+  const lifecycle = lifecycleOf(before, after, added);
+  const journaled = journalSagaChange({
+    orderId,
+    sagaId: saga.id,
+    version: saga.version + 1,
+    definitionVersion: applied.version,
+    status: after.status,
+    currentStep: after.currentStep,
+    orderStatus: orderStatusOf(after),
+    entries: added,
+    lifecycle,
+    at: now,
+  });
+  const writes = [saveSaga(change), ...(orderStatus ? [setOrderStatus({ id: orderId, status: orderStatus, updatedAt: now })] : []), journaled];
   const progress: SagaProgress = {
     history: after.context.history,
     added: after.context.history.length - before.context.history.length,
@@ -209,5 +242,5 @@ export function transitionSaga(
     now,
     ...(event && 'outcome' in event && event.outcome === 'failed' ? { failureCode: event.code } : {}),
   };
-  return { changed: true, change, ...(orderStatus ? { orderStatus } : {}), writes, messages: messagesOf(applied.messages, orderId), status: after.status, progress };
+  return { changed: true, change, ...(orderStatus ? { orderStatus } : {}), lifecycle, writes, messages: messagesOf(applied.messages, orderId), status: after.status, progress };
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { brokerUserOf, publishConfirmed } from '@saga/shared';
+import { brokerUserOf } from '../messaging/amqp';
+import { publishConfirmed } from '../messaging/confirm';
 import { describe, freshHeaders, type DeadMessage } from './deadMessage';
 
 export interface QueueDepth {
@@ -8,7 +9,8 @@ export interface QueueDepth {
   messages: number | undefined;
 }
 
-export type Filter = { all: true } | { id: string } | { type: string };
+/** Which messages: every one, or those matching every field given (at least one). */
+export type Filter = { all: true } | { id?: string; type?: string; reason?: string; correlationId?: string };
 
 export interface ReplayResult {
   matched: DeadMessage[];
@@ -16,8 +18,17 @@ export interface ReplayResult {
   failed: Array<{ messageId: string; error: string }>;
 }
 
-const matches = (filter: Filter, message: DeadMessage) =>
-  'all' in filter ? true : 'id' in filter ? message.messageId === filter.id : message.type === filter.type;
+export function matches(filter: Filter, message: DeadMessage): boolean {
+  if ('all' in filter) return true;
+  const wanted: Array<[string | undefined, string]> = [
+    [filter.id, message.messageId],
+    [filter.type, message.type],
+    [filter.reason, message.reason],
+    [filter.correlationId, message.correlationId],
+  ];
+  const given = wanted.filter(([value]) => value !== undefined);
+  return given.length > 0 && given.every(([value, actual]) => value === actual);
+}
 
 /**
  * The broker side of the DLQ tool. Reading never removes: messages are taken

@@ -1,5 +1,7 @@
 import type { GetMessage } from 'amqplib';
-import { BROKER_DEATH_HEADERS, directExchangeOf, ERROR_HEADER, HEADER, NO_SENDER, RETRY_HEADER, senderOf } from '@saga/shared';
+import { HEADER, senderOf } from '../messaging/envelope';
+import { BROKER_DEATH_HEADERS, ERROR_HEADER, NO_SENDER, RETRY_HEADER } from '../messaging/errorQueue';
+import { directExchangeOf } from '../messaging/topology';
 
 /** What an operator needs to know about a message in an error queue. */
 export interface DeadMessage {

@@ -1,5 +1,6 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import { openDatabase, outbox, outboxDeadLetters } from '@saga/shared';
+import { openDatabase } from '../db/database';
+import { outbox, outboxDeadLetters } from '../messaging/outbox';
 
 export interface SetAsideRow {
   id: string;

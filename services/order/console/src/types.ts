@@ -1,0 +1,2 @@
+// The JSON contract, shared with the backend. Types only: nothing is bundled from it.
+export type * from '../../src/console/consoleApi';
