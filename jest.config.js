@@ -1,7 +1,8 @@
 // Test tiers by file suffix: *.unit.test.ts (pure, no I/O), *.int.test.ts (real
 // PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP), *.fault.test.ts
 // (the services as processes, with crashes, outages and duplicates injected),
-// *.adversarial.test.ts (hostile messages and requests against the running system).
+// *.adversarial.test.ts (hostile messages and requests against the running system),
+// *.browser.test.ts (the console in headless Chromium against the running system).
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -21,5 +22,6 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'adversarial', testMatch: ['**/*.adversarial.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'fault', testMatch: ['**/*.fault.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
+    { ...common, displayName: 'browser', testMatch: ['**/*.browser.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
   ],
 };

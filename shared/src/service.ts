@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { openDatabase, type DatabaseHandle } from './db/database';
 import { ensureDatabase, redactUrl } from './db/ensureDatabase';
 import { applyMigrations } from './db/migrate';
-import { createApp, listen } from './http/server';
+import { createApp, listen, routesOf, type RouteInfo } from './http/server';
 import { createLogger, type Logger } from './logging';
 import { Metrics } from './metrics';
 import { AmqpClient } from './messaging/amqp';
@@ -37,12 +37,16 @@ export interface ServiceDefinition {
   /** Registers the service's own metrics (beside the kernel's) once its dependencies exist. */
   instrument?: (deps: ServiceDeps) => void;
   background?: (deps: ServiceDeps) => BackgroundWorker[];
+  /** Absolute path of its OpenAPI document (YAML), served at `GET /openapi.json`. */
+  openapi?: string;
 }
 
 export interface RunningService extends ServiceDeps {
   url: string;
   consumer: Consumer;
   relay: OutboxRelay;
+  /** The routes its HTTP API registered (what its OpenAPI document is checked against). */
+  routes: RouteInfo[];
   stop(): Promise<void>;
 }
 
@@ -139,6 +143,7 @@ export async function startService(
     const app = createApp({
       logger,
       metrics,
+      openapi: definition.openapi,
       routes: (expressApp) => definition.routes(expressApp, deps),
       health: [
         { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },
@@ -157,7 +162,7 @@ export async function startService(
     const server = await listen(app, config.port, config.host);
     stoppers.push(() => server.close());
     logger.info({ url: server.url }, `${config.service} service listening`);
-    return { ...deps, url: server.url, consumer, relay, stop };
+    return { ...deps, url: server.url, consumer, relay, routes: routesOf(app), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -42,4 +42,11 @@ describe('start-up without its infrastructure', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/INVENTORY_PORT="eighty"/);
   });
+
+  it('exits on an operator token too short to be a secret, naming the variable without repeating the value', async () => {
+    const result = await runService('order', { OPERATOR_TOKEN: 'hunter2', ORDER_PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/OPERATOR_TOKEN=\(hidden\): must be 16 to 512 printable ASCII/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
 });

@@ -6,6 +6,7 @@ import { billingHandlers } from './handlers';
 
 export const billingService = {
   migrationsFolder: path.join(__dirname, '..', 'drizzle'),
+  openapi: path.join(__dirname, '..', 'openapi.yaml'),
   handlers: billingHandlers,
   routes: (app, deps) => {
     accountRoutes(app, deps);

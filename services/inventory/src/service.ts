@@ -6,6 +6,7 @@ import { inventoryHandlers } from './handlers';
 
 export const inventoryService = {
   migrationsFolder: path.join(__dirname, '..', 'drizzle'),
+  openapi: path.join(__dirname, '..', 'openapi.yaml'),
   handlers: inventoryHandlers,
   routes: (app, deps) => {
     productRoutes(app, deps);

@@ -42,6 +42,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
   };
   return {
     migrationsFolder: path.join(__dirname, '..', 'drizzle'),
+    openapi: path.join(__dirname, '..', 'openapi.yaml'),
     instrument: (deps) => void compose(deps),
     handlers: (deps) => orderHandlers(compose(deps).sagas),
     routes: (app, deps) => {

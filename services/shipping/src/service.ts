@@ -7,6 +7,7 @@ import { loadShippingSettings, type ShippingSettings } from './settings';
 export function shippingService(settings: ShippingSettings): ServiceDefinition {
   return {
     migrationsFolder: path.join(__dirname, '..', 'drizzle'),
+    openapi: path.join(__dirname, '..', 'openapi.yaml'),
     handlers: shippingHandlers(settings),
     routes: (app, deps) => shipmentRoutes(app, deps),
   };

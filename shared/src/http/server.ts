@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
+import { parse as parseYaml } from 'yaml';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import { errorHandler, HttpProblem, notFoundRoute } from './problem';
@@ -17,7 +19,7 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** An express app with JSON bodies (bounded size), `GET /health`, the service's routes, and one error handler last. */
+/** An express app with JSON bodies (bounded size), `GET /health`, `GET /openapi.json`, the service's routes, and one error handler last. */
 export function createApp(options: {
   routes: (app: Express) => void;
   health: HealthCheck[];
@@ -26,7 +28,11 @@ export function createApp(options: {
   logger: Logger;
   metrics?: Metrics;
   bodyLimit?: string;
+  /** Absolute path of the service's OpenAPI document (YAML), served as JSON at `GET /openapi.json`. */
+  openapi?: string;
 }): Express {
+  // Read once, at start: a broken document fails the start, not a request.
+  const openapi: unknown = options.openapi ? parseYaml(readFileSync(options.openapi, 'utf8')) : undefined;
   const app = express();
   app.disable('x-powered-by');
   const metrics = options.metrics;
@@ -58,6 +64,7 @@ export function createApp(options: {
   );
   app.use(refuseOtherMediaTypes);
   app.get('/health', healthRoute(options.health, options.healthDetails));
+  if (openapi !== undefined) app.get('/openapi.json', (_req, res) => void res.json(openapi));
   options.routes(app);
   app.use(notFoundRoute);
   app.use(errorHandler(options.logger));
@@ -88,6 +95,47 @@ function healthRoute(checks: HealthCheck[], details?: () => Record<string, unkno
     });
   };
 }
+
+export interface RouteInfo {
+  /** Upper case: GET, POST... */
+  method: string;
+  /** OpenAPI style: `/api/orders/{id}`. */
+  path: string;
+}
+
+/** What express 5 (router 2) keeps per layer; its published types still describe express 4's. */
+interface RouterLayer {
+  route?: { path: unknown; methods: Record<string, boolean | undefined> };
+  rawPath?: unknown;
+  handle: { stack?: RouterLayer[] };
+}
+
+/**
+ * The routes an app registered (`app.get(...)` and the like, in mounted routers too), in
+ * registration order. Middleware that answers requests by looking at the URL itself is not
+ * a route and is not listed. HEAD, which express answers for every GET, is left out.
+ */
+export function routesOf(app: Express): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  const walk = (stack: RouterLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const route of pathsOf(layer.route.path)) {
+          for (const [method, on] of Object.entries(layer.route.methods)) {
+            if (on && method !== 'head' && method !== '_all') routes.push({ method: method.toUpperCase(), path: openapiPath(prefix + route) });
+          }
+        }
+      } else if (Array.isArray(layer.handle.stack)) {
+        for (const mount of pathsOf(layer.rawPath)) walk(layer.handle.stack, prefix + (mount === '/' ? '' : mount));
+      }
+    }
+  };
+  walk((app.router as unknown as { stack: RouterLayer[] }).stack, '');
+  return routes;
+}
+
+const pathsOf = (path: unknown): string[] => (Array.isArray(path) ? path.flat(Infinity) : [path]).map(String);
+const openapiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
 /** Listens on `port` (0 picks a free one) and resolves with the address it got. */
 export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<HttpServer> {

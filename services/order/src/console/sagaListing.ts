@@ -105,7 +105,7 @@ export class SagaListing {
       .select({
         inFlight: sql<number>`count(*)::int`,
         stuck: sql<number>`(count(*) filter (where (${stuckReason(now, this.rules)}) is not null))::int`,
-        parked: sql<number>`(count(*) filter (where ${orderSagas.parkedAt} is not null or not (${orderSagas.definitionVersion} = any(${this.versions.known()}))))::int`,
+        parked: sql<number>`(count(*) filter (where ${orderSagas.parkedAt} is not null or not (${orderSagas.definitionVersion} = any(${sql.param(this.versions.known())}::int[]))))::int`,
       })
       .from(orderSagas)
       .where(sql`${orderSagas.completedAt} is null`);
