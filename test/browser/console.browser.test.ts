@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { ADDRESS, Shop } from '../support/api';
 import { launchChromium, pageErrors, screenshot } from '../support/browser';
@@ -36,27 +35,11 @@ afterAll(async () => {
 
 const consoleUrl = (hash = '') => `${system.url('order')}/console/${hash}`;
 
-async function customer(balance = '100.00') {
-  const productId = await shop.createProduct(10, '5.00', 'Lamp');
-  const userId = randomUUID();
-  await shop.createAccount(userId, balance);
-  return { productId, userId };
-}
 
-/** Runs SQL in billing's own database (the test's stand-in for a fault in one of its tables). */
-async function inBilling(text: string): Promise<void> {
-  const client = new Client({ connectionString: system.configs.billing.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('the saga console in a browser', () => {
   it('finds an order by its id and shows its saga', async () => {
-    const { productId, userId } = await customer();
+    const { productId, userId } = await shop.customerWithProduct();
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 2, price: '5.00' }], ADDRESS);
     await shop.finished(orderId);
     await page.goto(consoleUrl());
@@ -79,7 +62,7 @@ describe('the saga console in a browser', () => {
   });
 
   it("shows a compensated saga's timeline with its compensations set apart", async () => {
-    const { productId, userId } = await customer('1.00');
+    const { productId, userId } = await shop.customerWithProduct('1.00');
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }]);
     await shop.finished(orderId);
     await page.goto(consoleUrl(`#/sagas/${orderId}`));
@@ -95,7 +78,7 @@ describe('the saga console in a browser', () => {
   it('lists new sagas and their progress live, without reloading', async () => {
     await page.goto(consoleUrl('#/sagas'));
     await page.getByTestId('live-state').filter({ hasText: /live/i }).waitFor();
-    const { productId, userId } = await customer();
+    const { productId, userId } = await shop.customerWithProduct();
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }], ADDRESS);
     const row = page.locator(`[data-testid="saga-row"][data-order-id="${orderId}"]`);
     await row.getByTestId('saga-status').filter({ hasText: 'Completed' }).waitFor();
@@ -103,9 +86,9 @@ describe('the saga console in a browser', () => {
   });
 
   it('watches a saga wait on a failed message, replays it with the operator token (refused without), sees the saga finish live and the audit entry', async () => {
-    await inBilling(`create or replace function refuse_payments() returns trigger language plpgsql as $$ begin raise exception 'payments are switched off for this test'; end; $$;
+    await system.sql('billing', `create or replace function refuse_payments() returns trigger language plpgsql as $$ begin raise exception 'payments are switched off for this test'; end; $$;
       create trigger refuse_payments before insert on payments for each row execute function refuse_payments();`);
-    const { productId, userId } = await customer();
+    const { productId, userId } = await shop.customerWithProduct();
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }]);
     await page.goto(consoleUrl(`#/sagas/${orderId}`));
     const failedMessage = page.getByTestId('order-error').first();
@@ -124,7 +107,7 @@ describe('the saga console in a browser', () => {
     await page.getByTestId('replay-confirm-yes').click();
     await page.getByTestId('action-error').filter({ hasText: /operator token/i }).waitFor();
 
-    await inBilling('drop trigger refuse_payments on payments');
+    await system.sql('billing', 'drop trigger refuse_payments on payments');
     await page.getByTestId('token-input').fill(TOKEN);
     await page.getByTestId('token-save').click();
     await page.getByTestId('token-state').filter({ hasText: 'unlocked' }).waitFor();

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { eventually } from '@saga/shared/testing';
 import { ADDRESS, call, Shop } from '../support/api';
 import { TestSystem } from '../support/system';
@@ -22,27 +21,11 @@ afterAll(async () => {
   await system?.stop();
 });
 
-async function customerWithProduct() {
-  const productId = await shop.createProduct(10, '5.00');
-  const userId = randomUUID();
-  await shop.createAccount(userId, '100.00');
-  return { productId, userId };
-}
 
-/** Runs SQL in billing's own database (a test's stand-in for an outage of one of its tables). */
-async function inBilling(text: string): Promise<void> {
-  const client = new Client({ connectionString: system.configs.billing.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('the console API', () => {
   it("finds an order's saga by id and shows its history, definition, messages and what the participants report", async () => {
-    const { productId, userId } = await customerWithProduct();
+    const { productId, userId } = await shop.customerWithProduct();
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 2, price: '5.00' }], ADDRESS);
     await shop.finished(orderId);
 
@@ -72,7 +55,7 @@ describe('the console API', () => {
   });
 
   it('filters and pages the saga list, newest first, and names the field of a bad filter', async () => {
-    const { productId, userId } = await customerWithProduct();
+    const { productId, userId } = await shop.customerWithProduct();
     const ids = [];
     for (let i = 0; i < 3; i += 1) ids.push(await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }]));
     await Promise.all(ids.map((id) => shop.finished(id)));
@@ -93,9 +76,9 @@ describe('the console API', () => {
   });
 
   it("shows why a saga waits, and replays the message that failed, with an operator's token only, recorded in the audit log", async () => {
-    await inBilling(`create or replace function refuse_payments() returns trigger language plpgsql as $$ begin raise exception 'payments are switched off for this test'; end; $$;
+    await system.sql('billing', `create or replace function refuse_payments() returns trigger language plpgsql as $$ begin raise exception 'payments are switched off for this test'; end; $$;
       create trigger refuse_payments before insert on payments for each row execute function refuse_payments();`);
-    const { productId, userId } = await customerWithProduct();
+    const { productId, userId } = await shop.customerWithProduct();
     const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }]);
     const queues = await eventually(async () => {
       const answer = (await api('/error-queues')).body;
@@ -123,7 +106,7 @@ describe('the console API', () => {
     expect((await api('/error-queues/billing/purge', { body: { confirm: 'x' } })).status).toBe(401);
     expect((await api('/error-queues/billing/messages?reason=permanent-failure')).body.items).toHaveLength(1);
 
-    await inBilling('drop trigger refuse_payments on payments');
+    await system.sql('billing', 'drop trigger refuse_payments on payments');
     const replayed = await api('/error-queues/billing/replay', { body: { filter: { messageId } }, headers: asAlice });
     expect(replayed.body).toMatchObject({ dryRun: false, matched: 1, replayed: 1, failed: [] });
     expect((await shop.finished(orderId)).status).toBe('Completed');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eventually } from '@saga/shared/testing';
 import type { TestBroker } from '@saga/shared/testing';
 import type { ParticipantName as ServiceName } from '../../services/registry';
@@ -61,6 +62,14 @@ export class Shop {
     const reply = await call(this.url('inventory', '/api/products'), { body: { name, price, stock } });
     if (reply.status !== 201) throw new Error(`product not created: ${JSON.stringify(reply.body)}`);
     return reply.body.id;
+  }
+
+  /** A new customer with an account holding `balance`, and a product with stock 10 at 5.00. */
+  async customerWithProduct(balance = '100.00'): Promise<{ userId: string; productId: string }> {
+    const productId = await this.createProduct(10, '5.00', 'Lamp');
+    const userId = randomUUID();
+    await this.createAccount(userId, balance);
+    return { userId, productId };
   }
 
   async createAccount(userId: string, balance: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startService, type RunningService, type ServiceConfig } from '@saga/shared';
 import { dropTestDatabase, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import { participantOf, perService, serviceConfig, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
@@ -57,6 +58,17 @@ export class TestSystem {
     this.services.set(service, running);
     this.env[`${service.toUpperCase()}_URL`] = running.url; // where the console finds it (serviceUrl)
     return running;
+  }
+
+  /** Runs SQL in a service's own database (a test's stand-in for a fault in one of its tables, say). */
+  async sql(service: ServiceName, text: string): Promise<void> {
+    const client = new Client({ connectionString: this.configs[service].databaseUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
   }
 
   async stopService(service: ServiceName): Promise<void> {
