@@ -111,6 +111,9 @@ describe('the saga console in a browser', () => {
     await page.getByTestId('token-input').fill(TOKEN);
     await page.getByTestId('token-save').click();
     await page.getByTestId('token-state').filter({ hasText: 'unlocked' }).waitFor();
+    // Unlocking redraws the page: start the replay again.
+    await page.getByTestId('order-error').first().getByTestId('replay-one').click();
+    await page.getByTestId('replay-confirm').filter({ hasText: '1 message(s) would be replayed' }).waitFor();
     await page.getByTestId('replay-confirm-yes').click();
     await page.getByTestId('replay-result').filter({ hasText: 'replayed 1 of 1' }).waitFor();
     await page.getByTestId('saga-status').filter({ hasText: 'Completed' }).first().waitFor();
