@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '@saga/shared/testing';
 import { ADDRESS, call, Shop } from '../support/api';
+import { SseClient } from '../support/sse';
 import { TestSystem } from '../support/system';
 
 const TOKEN = 'alice-console-token-0123456789abcdef';
@@ -14,7 +15,7 @@ const asAlice = { authorization: `Bearer ${TOKEN}` };
 
 beforeAll(async () => {
   const auditLog = path.join(mkdtempSync(path.join(os.tmpdir(), 'console-audit-')), 'audit.jsonl');
-  system = await TestSystem.start('e2e_console', { env: { OPERATOR_TOKENS: `alice:${TOKEN}`, DLQ_AUDIT_LOG: auditLog, SAGA_STEP_TIMEOUT_MS: '300000' } });
+  system = await TestSystem.start('e2e_console', { env: { OPERATOR_TOKENS: `alice:${TOKEN}`, DLQ_AUDIT_LOG: auditLog, SAGA_STEP_TIMEOUT_MS: '300000', SAGA_STUCK_AFTER_MS: '3000' } });
   shop = new Shop(system);
 });
 afterAll(async () => {
@@ -113,6 +114,30 @@ describe('the console API', () => {
 
     const audit = (await api('/audit?limit=5')).body.entries;
     expect(audit[0]).toMatchObject({ user: 'alice', via: 'console', command: 'replay', queue: billing.queue, messageIds: [messageId], replayed: 1 });
+  });
+
+  it('flags a saga in flight too long as stuck, counts it, and announces it once as saga.stuck', async () => {
+    await system.sql('billing', `create or replace function hold_payments() returns trigger language plpgsql as $$ begin raise exception 'payments are held for this test'; end; $$;
+      create trigger hold_payments before insert on payments for each row execute function hold_payments();`);
+    try {
+      const { productId, userId } = await shop.customerWithProduct();
+      const orderId = await shop.placeAcceptedOrder(userId, [{ productId, quantity: 1, price: '5.00' }]);
+      const listed = await eventually(async () => (await api(`/sagas?orderId=${orderId}&stuck=true`)).body.items[0]);
+      expect(listed).toMatchObject({ orderId, status: 'InProgress', stuck: 'in flight for more than 3 s' });
+      expect((await api('/overview')).body.sagas.stuck).toBeGreaterThanOrEqual(1);
+      const stream = new SseClient(`${system.url('order')}/api/orders/${orderId}/events`);
+      try {
+        await stream.until(() => stream.sagaEvents().some((event) => event.lifecycle.includes('saga.stuck')));
+        expect(stream.sagaEvents().filter((event) => event.lifecycle.includes('saga.stuck'))).toHaveLength(1);
+      } finally {
+        stream.close();
+      }
+    } finally {
+      await system.sql('billing', 'drop trigger hold_payments on payments');
+      // The held payment went to billing's error queue: leave it empty for the overview below.
+      await eventually(async () => (await api('/error-queues')).body.queues.find((queue: { service: string }) => queue.service === 'billing').messages > 0);
+      await api('/error-queues/billing/purge', { body: { confirm: `${system.namespace}.billing.error` }, headers: asAlice });
+    }
   });
 
   it('purges only when the operator names the queue', async () => {
