@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Express, Request, Response } from 'express';
 import { eq } from 'drizzle-orm';
 import { badRequest, idParams, unavailable, notFound, validate, type ServiceDeps } from '@saga/shared';
@@ -24,7 +23,7 @@ function lastEventId(req: Request): string | undefined {
  * the client leaves. A slow client is waited for (the socket's drain), never buffered
  * without bound.
  */
-function stream(req: Request, res: Response, hub: SagaEventHub, read: () => Promise<SagaEventJson[]>): void {
+function stream(res: Response, hub: SagaEventHub, read: () => Promise<SagaEventJson[]>): void {
   let reading: Promise<void> | undefined;
   let again = false;
   let closed = false;
@@ -39,7 +38,17 @@ function stream(req: Request, res: Response, hub: SagaEventHub, read: () => Prom
     clearInterval(heartbeat);
     unsubscribe();
   };
-  req.on('close', close);
+  res.on('close', close);
+  /** Resolves once the socket takes more, or the client has gone (then the loop below stops). */
+  const drained = () => new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 
   const drain = async () => {
     do {
@@ -48,7 +57,7 @@ function stream(req: Request, res: Response, hub: SagaEventHub, read: () => Prom
         const events = await read();
         for (const event of events) {
           if (closed) return;
-          if (!res.write(`id: ${event.id}\nevent: saga\ndata: ${JSON.stringify(event)}\n\n`)) await once(res, 'drain');
+          if (!res.write(`id: ${event.id}\nevent: saga\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
         }
         if (events.length < BATCH) break;
       }
@@ -87,7 +96,7 @@ export function sagaEventRoutes(app: Express, { database }: ServiceDeps, reader:
       if (!position) throw badRequest('Invalid Last-Event-ID', [{ field: 'Last-Event-ID', message: 'not an event id of this stream (<txid>.<seq>)' }]);
     }
     let at = position ?? (await reader.end());
-    stream(req, res, hub, async () => {
+    stream(res, hub, async () => {
       const { events, position: next } = await reader.after(at, BATCH);
       at = next;
       return events;
@@ -104,7 +113,7 @@ export function sagaEventRoutes(app: Express, { database }: ServiceDeps, reader:
     }
     const [saga] = await database.db.select({ id: orderSagas.id }).from(orderSagas).where(eq(orderSagas.orderId, id));
     if (!saga) throw notFound(`Order ${id} does not exist`);
-    stream(req, res, hub, async () => {
+    stream(res, hub, async () => {
       const events = await reader.ofOrder(id, version, BATCH);
       version = events.at(-1)?.version ?? version;
       return events;
