@@ -64,7 +64,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
     background: (deps) => [
       compose(deps).events,
       { start: () => undefined, stop: () => compose(deps).fleet.close() },
-      new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' }), stuckRules(settings)),
+      new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' }), stuckRules(settings), settings.journalRetentionMs),
       new WebhookDispatcher(deps.database, webhooks, deps.runtime, deps.logger.child({ component: 'webhooks' }), deps.metrics),
     ],
   };

@@ -18,6 +18,8 @@ export interface OrderSettings {
   operators: Array<{ name: string; token: string }>;
   /** A saga in flight longer than this is flagged stuck (and announced once as saga.stuck). */
   stuckAfterMs: number;
+  /** How long the saga journal (the event streams' history) and finished webhook deliveries are kept. */
+  journalRetentionMs: number;
   /** Server-Sent Event streams: how soon after a commit readers look, how often they look anyway, how many may be open. */
   eventStreams: { debounceMs: number; tickMs: number; maxReaders: number };
 }
@@ -54,6 +56,7 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
       OPERATOR_TOKENS: OperatorTokens,
       SAGA_STUCK_AFTER_MS: positiveInt(60_000),
       EVENT_STREAM_MAX_CLIENTS: positiveInt(200),
+      JOURNAL_RETENTION_DAYS: positiveInt(30),
     },
     env,
   );
@@ -63,6 +66,7 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
     sagaVersion: raw.ORDER_SAGA_VERSION,
     operators: [...(raw.OPERATOR_TOKEN ? [{ name: 'operator', token: raw.OPERATOR_TOKEN }] : []), ...(raw.OPERATOR_TOKENS ?? [])],
     stuckAfterMs: raw.SAGA_STUCK_AFTER_MS,
+    journalRetentionMs: raw.JOURNAL_RETENTION_DAYS * 86_400_000,
     eventStreams: { debounceMs: 50, tickMs: 1000, maxReaders: raw.EVENT_STREAM_MAX_CLIENTS },
   };
 }

@@ -4,7 +4,11 @@ import { orderSagas } from '../db/schema';
 import type { OrderSagas } from './orderSagas';
 import { onVersions, orderSendContext } from './orderSagaStore';
 import { parkUnknownVersions, resumeKnownVersions } from './parking';
+import { pruneJournal } from './journalRetention';
 import { announceStuckSagas, type StuckRules } from './stuckSagas';
+
+/** Sweeps between two prunings of the journal (about a minute at the default interval). */
+const PRUNE_EVERY = 60;
 
 /** The sagas one of whose deadlines has passed by `now`, the most overdue step first, on a version of `versions` and not parked. */
 const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; limit: number; versions: number[] }>) =>
@@ -28,12 +32,14 @@ const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; l
  * each saga is taken with FOR UPDATE SKIP LOCKED, so replicas sweep without overlap.
  * Each sweep first parks the sagas on versions this build does not know (their clock
  * stops) and resumes parked ones it knows (their clock moves on by the time parked), and
- * last announces the sagas that became stuck (saga.stuck, once each).
+ * last announces the sagas that became stuck (saga.stuck, once each). Now and then it also
+ * prunes the journal and finished webhook deliveries older than their retention.
  */
 export class DeadlineSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private sweeps = 0;
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -42,6 +48,7 @@ export class DeadlineSweeper {
     private readonly runtime: Runtime,
     private readonly logger: Logger,
     private readonly stuck: StuckRules,
+    private readonly journalRetentionMs: number,
   ) {}
 
   start(): void {
@@ -74,6 +81,10 @@ export class DeadlineSweeper {
     }
     const stuck = await announceStuckSagas(this.database, now, this.stuck);
     if (stuck > 0) this.logger.warn({ stuck }, 'sagas found stuck');
+    if (this.sweeps++ % PRUNE_EVERY === 0) {
+      const { rows } = await runAlone(this.database.pool, pruneJournal({ before: new Date(now.getTime() - this.journalRetentionMs) }));
+      if (rows[0]?.events || rows[0]?.deliveries) this.logger.info({ ...rows[0] }, 'pruned the saga journal and finished webhook deliveries past their retention');
+    }
     return advanced;
   }
 
