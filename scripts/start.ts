@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', participantOf(service).main], {
       cwd: root,
       stdio: 'inherit',
-      env,
+      env: service === 'order' ? env : process.env, // only the order service takes operator actions
     });
     children.set(service, child);
     child.on('exit', (code, signal) => {

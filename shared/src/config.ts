@@ -20,7 +20,8 @@ export function readConfig<S extends z.ZodRawShape>(
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
-    const shown = SECRET.test(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+    // A URL's password (postgres://user:password@host) is hidden too.
+    const shown = SECRET.test(name) ? '(hidden)' : JSON.stringify((env[name] ?? '').replace(/(\/\/[^/:@]*:)[^/@]*@/, '$1***@'));
     return `  ${issue.path.join('.')}=${shown}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { readConfig } from '../src/config';
 import { loadServiceConfig as load, type ServiceEntry } from '../src/serviceConfig';
 
 // The kernel knows no services: the test gives it entries as the registry (services/registry.ts) does.
@@ -59,5 +61,22 @@ describe('service configuration', () => {
 
   it('stops with a message naming each wrong variable', () => {
     expect(() => loadServiceConfig('order', { ORDER_PORT: 'http', PREFETCH: '0' })).toThrow(/ORDER_PORT="http"[\s\S]*PREFETCH="0"/);
+  });
+});
+
+describe('configuration errors', () => {
+  it('never repeat a secret: a token, or the password in a URL', () => {
+    const read = (env: NodeJS.ProcessEnv) => {
+      try {
+        readConfig({ SOME_TOKEN: z.string().min(40), SOME_URL: z.url().refine(() => false, 'refused') }, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    const message = read({ SOME_TOKEN: 'short-secret', SOME_URL: 'postgres://app:s3cret@db:5432/orders' });
+    expect(message).toContain('SOME_TOKEN=(hidden)');
+    expect(message).toContain('SOME_URL="postgres://app:***@db:5432/orders"');
+    expect(message).not.toMatch(/short-secret|s3cret/);
   });
 });

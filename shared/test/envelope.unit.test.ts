@@ -1,4 +1,5 @@
 import { boundHeaders, ERROR_HEADER } from '../src/messaging/errorQueue';
+import { storableInstant } from '../src/messaging/inbox';
 import { decodeBody, encodedSize, ENVELOPE_LIMITS, fromProperties, HEADER, senderOf, toPublishOptions, type Envelope } from '../src/messaging/envelope';
 
 const envelope: Envelope = {
@@ -104,5 +105,15 @@ describe('error-queue headers', () => {
 
   it('replaces a nested table that is too big by a marker', () => {
     expect(boundHeaders({ nested: { a: 'x'.repeat(5000) } }).nested).toMatch(/^\[removed: about \d+ bytes\]$/);
+  });
+});
+
+describe('instants kept in the inbox', () => {
+  it('keeps what PostgreSQL can store, and nothing for an absent, epoch or out-of-range instant', () => {
+    expect(storableInstant('2026-11-30T10:00:00.123Z')).toEqual(new Date('2026-11-30T10:00:00.123Z'));
+    expect(storableInstant(undefined)).toBeNull();
+    expect(storableInstant(new Date(0).toISOString())).toBeNull();
+    expect(storableInstant('0000-01-01T00:00:00Z')).toBeNull();
+    expect(storableInstant('9999-12-31T23:59:59-01:00')).toBeNull();
   });
 });

@@ -58,11 +58,11 @@ CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("
 CREATE INDEX "webhook_deliveries_subscription_idx" ON "webhook_deliveries" USING btree ("subscription_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "saga_events_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('saga_events', '');
+  PERFORM pg_notify('saga_events', NEW.order_id::text);
   RETURN NULL;
 END;
 $$;--> statement-breakpoint
-CREATE TRIGGER "saga_events_notify" AFTER INSERT ON "saga_events" FOR EACH STATEMENT EXECUTE FUNCTION "saga_events_notify"();--> statement-breakpoint
+CREATE TRIGGER "saga_events_notify" AFTER INSERT ON "saga_events" FOR EACH ROW EXECUTE FUNCTION "saga_events_notify"();--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "webhook_deliveries_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('webhook_deliveries', '');

@@ -33,7 +33,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
         sagas: new OrderSagas(versions, settings.timeouts, metrics),
         metrics,
         events: new SagaEventHub(deps.database.url, deps.logger.child({ component: 'saga-events' }), settings.eventStreams),
-        reader: new SagaEventReader(deps.database),
+        reader: new SagaEventReader(deps.database.url),
         fleet: new Fleet(env, { service: 'order', database: deps.database }),
       };
       composed.set(deps, parts);
@@ -63,7 +63,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
     },
     background: (deps) => [
       compose(deps).events,
-      { start: () => undefined, stop: () => compose(deps).fleet.close() },
+      { start: () => undefined, stop: async () => void (await Promise.all([compose(deps).fleet.close(), compose(deps).reader.close()])) },
       new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' }), stuckRules(settings), settings.journalRetentionMs),
       new WebhookDispatcher(deps.database, webhooks, deps.runtime, deps.logger.child({ component: 'webhooks' }), deps.metrics),
     ],

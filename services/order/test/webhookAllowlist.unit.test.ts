@@ -45,7 +45,7 @@ describe('the webhook host allowlist', () => {
     expect(loadWebhookSettings({ WEBHOOK_ALLOWED_HOSTS: ' Hooks.Example.COM , [::1], 0:0::1, 127.0.0.1 ' }).allowedHosts).toEqual(['hooks.example.com', '::1', '127.0.0.1']);
     expect(reasonOf('https://hooks.example.com/in', ['hooks.example.com'])).toBeUndefined();
     expect(() => loadWebhookSettings({ WEBHOOK_ALLOWED_HOSTS: 'http://example.com/' })).toThrow(/WEBHOOK_ALLOWED_HOSTS.*not a host name/);
-    expect(() => loadWebhookSettings({ WEBHOOK_ALLOWED_HOSTS: 'example.com:8080' })).toThrow(/WEBHOOK_ALLOWED_HOSTS/);
+    expect(loadWebhookSettings({ WEBHOOK_ALLOWED_HOSTS: 'example.com:8080' }).allowedHosts).toEqual(['example.com:8080']);
     expect(canonicalHost('user@host')).toBeUndefined();
   });
 
@@ -60,5 +60,27 @@ describe('the webhook host allowlist', () => {
       secretGraceMs: 86_400_000,
     });
     expect(() => loadWebhookSettings({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_MAX_ATTEMPTS/);
+  });
+});
+
+describe('allowlist entries with a port', () => {
+  it('allow that port only', () => {
+    const allowed = ['localhost:9000', '[::1]:9443'].map((entry) => canonicalHost(entry)!);
+    expect(allowed).toEqual(['localhost:9000', '[::1]:9443']);
+    expect(checkWebhookUrl('http://localhost:9000/hooks', allowed).ok).toBe(true);
+    expect(checkWebhookUrl('http://LOCALHOST:9000/hooks', allowed).ok).toBe(true);
+    expect(checkWebhookUrl('http://localhost:9001/hooks', allowed).ok).toBe(false);
+    expect(checkWebhookUrl('http://localhost/hooks', allowed).ok).toBe(false);
+    expect(checkWebhookUrl('http://[::1]:9443/', allowed).ok).toBe(true);
+    expect(checkWebhookUrl('http://[::1]:15672/', allowed).ok).toBe(false);
+  });
+
+  it('count a default port as the port it is', () => {
+    expect(checkWebhookUrl('http://127.0.0.1/hooks', [canonicalHost('127.0.0.1:80')!]).ok).toBe(true);
+    expect(checkWebhookUrl('https://127.0.0.1/hooks', [canonicalHost('127.0.0.1:80')!]).ok).toBe(false);
+  });
+
+  it('refuse what is not a host and port', () => {
+    for (const entry of ['localhost:0', 'localhost:70000', 'a:b:c:9000', 'localhost:', '[::1]:']) expect(canonicalHost(entry)).toBeUndefined();
   });
 });

@@ -6,8 +6,8 @@ import type { Logger } from '../logging';
 
 /**
  * LISTENs on a channel over a dedicated connection that heals itself: when it drops,
- * it reconnects with backoff and calls `onNotify` once (notifications sent while it
- * was away are lost, so the listener's owner should look for work then).
+ * it reconnects with backoff and calls `onNotify` once without a payload (notifications
+ * sent while it was away are lost, so the listener's owner should look for all work then).
  */
 export class NotificationListener {
   private client: Client | undefined;
@@ -17,7 +17,7 @@ export class NotificationListener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: (payload?: string) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -36,7 +36,7 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
-    client.on('notification', () => this.onNotify());
+    client.on('notification', (message) => this.onNotify(message.payload || undefined));
     client.on('error', () => undefined);
     client.on('end', () => {
       if (this.client !== client) return;

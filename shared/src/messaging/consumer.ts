@@ -24,7 +24,7 @@ import {
 } from './errorQueue';
 import { describeError, isTransient, MessageRefused } from './failures';
 import type { HandlerContext, Loads, MessageHandler } from './handler';
-import { claimInbox } from './inbox';
+import { claimInbox, storableInstant } from './inbox';
 import { outboxRows, outboxStatements } from './outbox';
 import {
   DEFAULT_RETRY_POLICY,
@@ -367,8 +367,8 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         correlationId: envelope.correlationId,
         causationId: envelope.causationId,
         sender: envelope.source,
-        sentAt: Date.parse(envelope.sentAt) > 0 ? new Date(envelope.sentAt) : null,
-        publishedAt: envelope.publishedAt === undefined ? null : new Date(envelope.publishedAt),
+        sentAt: storableInstant(envelope.sentAt),
+        publishedAt: storableInstant(envelope.publishedAt),
       }),
       ...(handler.serializeBy ? { lock: lockKey({ key: (handler.serializeBy as (body: unknown) => string)(body) }) } : {}),
       ...prefixed(loads),

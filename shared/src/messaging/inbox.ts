@@ -27,6 +27,19 @@ export const inbox = pgTable(
   (table) => [primaryKey({ columns: [table.consumer, table.messageId] }), index('inbox_correlation_idx').on(table.correlationId)],
 );
 
+/**
+ * An envelope instant as the inbox keeps it: null when absent or outside the years
+ * PostgreSQL stores (an envelope only bounds the form, and a message must not fail its
+ * handling over a timestamp kept for the record).
+ */
+export function storableInstant(iso: string | undefined): Date | null {
+  if (iso === undefined) return null;
+  const instant = new Date(iso);
+  const year = instant.getUTCFullYear();
+  // The epoch is what an envelope without x-sent-at reads as: not a time anyone sent it.
+  return Number.isNaN(instant.getTime()) || instant.getTime() === 0 || year < 1 || year > 9999 ? null : instant;
+}
+
 /** What a claim records of the message beside its key. */
 export type InboxClaim = Omit<typeof inbox.$inferInsert, 'correlationId' | 'causationId' | 'sender' | 'sentAt' | 'publishedAt'> &
   Required<Pick<typeof inbox.$inferInsert, 'correlationId' | 'causationId' | 'sender' | 'sentAt' | 'publishedAt'>>;

@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import os from 'node:os';
 
 export interface AuditRecord {
@@ -31,12 +31,31 @@ export const auditLogOf = (env: NodeJS.ProcessEnv): string => env.DLQ_AUDIT_LOG 
 
 export type AuditEntry = AuditRecord & { at: string; user: string; host?: string };
 
-/** The last `limit` entries of the audit log, newest first (none if there is no log yet); lines that are not entries are skipped. */
-export async function readAudit(env: NodeJS.ProcessEnv, limit: number): Promise<AuditEntry[]> {
-  const text = await readFile(auditLogOf(env), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
+/** How much of the log's end is read for its latest entries: a long log is never read whole. */
+const TAIL_BYTES = 2 * 1024 * 1024;
+
+/** The last bytes of a file as text, from its first whole line (empty if there is no file yet). */
+async function tail(file: string, bytes: number): Promise<string> {
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
     throw error;
   });
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    const text = buffer.toString('utf8');
+    return start === 0 ? text : text.slice(text.indexOf('\n') + 1);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last `limit` entries of the audit log, newest first (none if there is no log yet); lines that are not entries are skipped. */
+export async function readAudit(env: NodeJS.ProcessEnv, limit: number): Promise<AuditEntry[]> {
+  const text = await tail(auditLogOf(env), TAIL_BYTES);
   const entries: AuditEntry[] = [];
   for (const line of text.split('\n').reverse()) {
     if (entries.length >= limit) break;

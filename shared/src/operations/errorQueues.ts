@@ -127,7 +127,7 @@ export class ErrorQueues {
   async replay(
     queue: string,
     filter: Filter,
-    options: { dryRun?: boolean; ratePerSecond?: number; now?: () => Date; onProgress?: (done: number, total: number) => void } = {},
+    options: { dryRun?: boolean; ratePerSecond?: number; now?: () => Date; onProgress?: (done: number, total: number) => void; readLimit?: number } = {},
   ): Promise<ReplayResult> {
     const now = options.now ?? (() => new Date());
     const reader = await this.channel();
@@ -137,7 +137,8 @@ export class ErrorQueues {
     try {
       const { messageCount } = await reader.checkQueue(queue);
       const taken: Array<{ message: GetMessage; dead: DeadMessage }> = [];
-      for (let i = 0; i < messageCount; i += 1) {
+      // At most `readLimit` messages are looked at (the first ones); the rest wait for another replay.
+      for (let i = 0; i < Math.min(messageCount, options.readLimit ?? Number.POSITIVE_INFINITY); i += 1) {
         const message = await reader.get(queue, { noAck: false });
         if (!message) break;
         const dead = describe(message, queue, this.user);

@@ -19,20 +19,23 @@ function lastEventId(req: Request): string | undefined {
 
 /**
  * Streams events as Server-Sent Events: `read` yields what comes after where the client
- * is (and moves it on); it runs when the hub wakes the stream, one read at a time, until
- * the client leaves. A slow client is waited for (the socket's drain), never buffered
- * without bound.
+ * is (and moves it on); it runs when the hub wakes the stream (for `orderId` only, when
+ * given), one read at a time, until the client leaves. A slow client is waited for (the
+ * socket's drain), never buffered without bound.
  */
-function stream(res: Response, hub: SagaEventHub, read: () => Promise<SagaEventJson[]>): void {
+function stream(res: Response, hub: SagaEventHub, orderId: string | undefined, read: () => Promise<SagaEventJson[]>): void {
+  // The client may have left while the route read the database: then its close event is past.
+  if (res.closed || res.destroyed) return;
   let reading: Promise<void> | undefined;
   let again = false;
   let closed = false;
-  const unsubscribe = hub.subscribe(() => pump());
+  const unsubscribe = hub.subscribe({ wake: () => pump(), ...(orderId ? { orderId } : {}) });
   if (!unsubscribe) throw unavailable('Too many event streams are open on this process; try again later', 5);
   res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.flushHeaders();
   res.write('retry: 2000\n\n');
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
   const close = () => {
     closed = true;
     clearInterval(heartbeat);
@@ -40,15 +43,17 @@ function stream(res: Response, hub: SagaEventHub, read: () => Promise<SagaEventJ
   };
   res.on('close', close);
   /** Resolves once the socket takes more, or the client has gone (then the loop below stops). */
-  const drained = () => new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
 
   const drain = async () => {
     do {
@@ -59,7 +64,7 @@ function stream(res: Response, hub: SagaEventHub, read: () => Promise<SagaEventJ
           if (closed) return;
           if (!res.write(`id: ${event.id}\nevent: saga\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
         }
-        if (events.length < BATCH) break;
+        if (events.length < BATCH || closed) break;
       }
     } while (again && !closed);
   };
@@ -96,7 +101,7 @@ export function sagaEventRoutes(app: Express, { database }: ServiceDeps, reader:
       if (!position) throw badRequest('Invalid Last-Event-ID', [{ field: 'Last-Event-ID', message: 'not an event id of this stream (<txid>.<seq>)' }]);
     }
     let at = position ?? (await reader.end());
-    stream(res, hub, async () => {
+    stream(res, hub, undefined, async () => {
       const { events, position: next } = await reader.after(at, BATCH);
       at = next;
       return events;
@@ -108,12 +113,12 @@ export function sagaEventRoutes(app: Express, { database }: ServiceDeps, reader:
     const resumeFrom = lastEventId(req);
     let version = 0;
     if (resumeFrom !== undefined) {
-      version = Number(resumeFrom);
       if (!/^\d{1,9}$/.test(resumeFrom)) throw badRequest('Invalid Last-Event-ID', [{ field: 'Last-Event-ID', message: "not an event id of this order's stream (a saga version)" }]);
+      version = Number(resumeFrom);
     }
     const [saga] = await database.db.select({ id: orderSagas.id }).from(orderSagas).where(eq(orderSagas.orderId, id));
     if (!saga) throw notFound(`Order ${id} does not exist`);
-    stream(res, hub, async () => {
+    stream(res, hub, id, async () => {
       const events = await reader.ofOrder(id, version, BATCH);
       version = events.at(-1)?.version ?? version;
       return events;

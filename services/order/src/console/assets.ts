@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 const CONSOLE_DIR = path.join(__dirname, '..', '..', 'console');
 const PREFIX = '/console';
 
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'";
 
 /** Bundles the console's TypeScript in memory; esbuild reports its errors in the rejection, so it logs nothing itself. */
 async function bundle(): Promise<string> {

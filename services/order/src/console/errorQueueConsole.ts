@@ -1,13 +1,17 @@
 import type { GetMessage } from 'amqplib';
 import { redactUrl, unavailable, type Logger } from '@saga/shared';
-import { audit, ErrorQueues, matches, type DeadMessage, type Filter } from '@saga/shared/operations';
+import { audit, ErrorQueues, type DeadMessage, type Filter } from '@saga/shared/operations';
 import type { ParticipantName } from '../../../registry';
 import type { Operator } from '../api/operators';
 import type { DeadMessageJson, DeadMessageFilter, ErrorQueuesJson, ReplayResultJson } from './consoleApi';
 import type { Fleet } from './fleet';
 
-/** How many messages of a queue are read to group or search it (the rest are counted, not read). */
+/** How many messages of a queue are read to group, search or replay it (the rest are counted, not read). */
 const READ_LIMIT = 5000;
+/** How long what was read of a queue is reused (a saga page refreshes on every change of its saga). */
+const FRESH_MS = 2000;
+/** Requests waiting for one queue at most; more are answered 503. */
+const MAX_WAITING = 8;
 const BODY_LIMIT = 64 * 1024;
 
 /** Header values as JSON can show them (AMQP tables may hold buffers and dates). */
@@ -43,11 +47,14 @@ const toFilter = (filter: DeadMessageFilter): Filter => ({ id: filter.messageId,
  * The console's side of the error queues, through the same code as the DLQ tool
  * (@saga/shared/operations): it connects as the queue's service, reads without removing,
  * replays through publisher confirms and writes the same audit log. Work on one queue is
- * done one request at a time: reading takes messages (unacknowledged) until it gives them
- * back, so two readers at once would each see part of the queue.
+ * done one request at a time (a few may wait; more are refused): reading takes messages
+ * (unacknowledged) until it gives them back, so two readers at once would each see part of
+ * the queue. What was read is reused for a moment, so pages that refresh often do not
+ * read the queue each time.
  */
 export class ErrorQueueConsole {
-  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly busy = new Map<string, { tail: Promise<unknown>; waiting: number }>();
+  private readonly read = new Map<string, { at: number; messages: Promise<DeadMessageJson[]> }>();
 
   constructor(
     private readonly fleet: Fleet,
@@ -60,18 +67,16 @@ export class ErrorQueueConsole {
     const queues = await Promise.all(
       this.fleet.members().map(async ({ service, errorQueue }) => {
         try {
-          return await this.on(service, errorQueue, async (queues) => {
-            const [depth] = await queues.depths([errorQueue]);
-            const read = depth?.messages ? await queues.browse(errorQueue, READ_LIMIT) : [];
-            const groups = new Map<string, { reason: string; type: string; count: number }>();
-            for (const { dead } of read) {
-              const key = JSON.stringify([dead.reason, dead.type]);
-              const group = groups.get(key) ?? { reason: dead.reason, type: dead.type, count: 0 };
-              group.count += 1;
-              groups.set(key, group);
-            }
-            return { service, queue: errorQueue, messages: depth?.messages ?? null, groups: [...groups.values()].sort((a, b) => b.count - a.count), truncated: (depth?.messages ?? 0) > read.length };
-          });
+          const depth = await this.on(service, errorQueue, async (queues) => (await queues.depths([errorQueue]))[0]?.messages ?? null);
+          const read = depth ? await this.messagesOf(service, Math.min(depth, READ_LIMIT)) : [];
+          const groups = new Map<string, { reason: string; type: string; count: number }>();
+          for (const dead of read) {
+            const key = JSON.stringify([dead.reason, dead.type]);
+            const group = groups.get(key) ?? { reason: dead.reason, type: dead.type, count: 0 };
+            group.count += 1;
+            groups.set(key, group);
+          }
+          return { service, queue: errorQueue, messages: depth, groups: [...groups.values()].sort((a, b) => b.count - a.count), truncated: (depth ?? 0) > read.length };
         } catch (error) {
           return { service, queue: errorQueue, messages: null, groups: [], truncated: false, error: (error as Error).message };
         }
@@ -93,14 +98,23 @@ export class ErrorQueueConsole {
 
   /** Up to `limit` messages of a service's error queue that match `filter` (all of them when it is empty). */
   async list(service: ParticipantName, filter: DeadMessageFilter, limit: number): Promise<DeadMessageJson[]> {
+    const given = Object.entries(filter).filter(([, value]) => value !== undefined) as Array<[keyof DeadMessageFilter, string]>;
+    return (await this.messagesOf(service)).filter((message) => given.every(([key, value]) => message[key] === value)).slice(0, limit);
+  }
+
+  /**
+   * The first messages of a service's error queue, as read within the last FRESH_MS (read
+   * again after a change made here, or when `expected`, what the queue holds now, says the
+   * reading is out of date).
+   */
+  private async messagesOf(service: ParticipantName, expected?: number): Promise<DeadMessageJson[]> {
     const queue = this.queueOf(service);
-    const wanted = Object.values(filter).some((value) => value !== undefined) ? toFilter(filter) : ({ all: true } as const);
-    return this.on(service, queue, async (queues) =>
-      (await queues.browse(queue, READ_LIMIT))
-        .filter(({ dead }) => matches(wanted, dead))
-        .slice(0, limit)
-        .map(({ message, dead }) => toJson(service, queue, message, dead)),
-    );
+    const cached = this.read.get(queue);
+    if (cached && Date.now() - cached.at < FRESH_MS && (expected === undefined || (await cached.messages.catch(() => [])).length === expected)) return cached.messages;
+    const messages = this.on(service, queue, async (queues) => (await queues.browse(queue, READ_LIMIT)).map(({ message, dead }) => toJson(service, queue, message, dead)));
+    this.read.set(queue, { at: Date.now(), messages });
+    messages.catch(() => this.read.delete(queue));
+    return messages;
   }
 
   /** The messages about one order in every error queue (a queue that cannot be read is skipped). */
@@ -120,7 +134,8 @@ export class ErrorQueueConsole {
   async replay(service: ParticipantName, filter: DeadMessageFilter, dryRun: boolean, operator: Operator | undefined): Promise<ReplayResultJson> {
     const queue = this.queueOf(service);
     return this.on(service, queue, async (queues) => {
-      const result = await queues.replay(queue, toFilter(filter), { dryRun });
+      const result = await queues.replay(queue, toFilter(filter), { dryRun, readLimit: READ_LIMIT });
+      if (!dryRun) this.read.delete(queue);
       const messageIds = result.matched.map((message) => message.messageId);
       if (!dryRun) {
         await audit({ user: operator?.name, via: 'console', command: 'replay', queue, filter: { ...filter }, messageIds, replayed: result.replayed, failed: result.failed }, this.env);
@@ -135,6 +150,7 @@ export class ErrorQueueConsole {
     const queue = this.queueOf(service);
     return this.on(service, queue, async (queues) => {
       const purged = await queues.purge(queue);
+      this.read.delete(queue);
       await audit({ user: operator.name, via: 'console', command: 'purge', queue, messageIds: [], purged }, this.env);
       this.logger.info({ operator: operator.name, queue, purged }, 'console: error queue purged');
       return purged;
@@ -158,12 +174,15 @@ export class ErrorQueueConsole {
         await queues.close();
       }
     };
-    const previous = this.busy.get(queue) ?? Promise.resolve();
-    const next = previous.then(run, run);
-    const settled = next.catch(() => undefined);
-    this.busy.set(queue, settled);
-    void settled.then(() => {
-      if (this.busy.get(queue) === settled) this.busy.delete(queue);
+    const line = this.busy.get(queue) ?? { tail: Promise.resolve(), waiting: 0 };
+    if (line.waiting >= MAX_WAITING) return Promise.reject(unavailable(`Too many requests are waiting for ${queue}; try again shortly`, 2));
+    line.waiting += 1;
+    const next = line.tail.then(run, run);
+    line.tail = next.catch(() => undefined);
+    this.busy.set(queue, line);
+    void line.tail.then(() => {
+      line.waiting -= 1;
+      if (line.waiting === 0 && this.busy.get(queue) === line) this.busy.delete(queue);
     });
     return next;
   }

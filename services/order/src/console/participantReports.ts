@@ -11,7 +11,10 @@ export async function participantReports(fleet: Fleet, orderId: string): Promise
       const what = orderReport!.what;
       try {
         const answer = await fetch(`${url}${orderReport!.path}?orderId=${encodeURIComponent(orderId)}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-        if (!answer.ok) return { service, what, error: `${url} answered ${answer.status}` };
+        if (!answer.ok) {
+          await answer.body?.cancel();
+          return { service, what, error: `${url} answered ${answer.status}` };
+        }
         const json = (await answer.json()) as unknown;
         const items = Array.isArray(json) ? json : Array.isArray((json as { items?: unknown }).items) ? (json as { items: unknown[] }).items : [json];
         return { service, what, items };

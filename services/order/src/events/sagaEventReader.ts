@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { runAlone, statement, type DatabaseHandle } from '@saga/shared';
+import { openDatabase, runAlone, statement, type DatabaseHandle } from '@saga/shared';
 import { sagaEvents } from '../db/schema';
 import type { SagaEventJson } from '../console/consoleApi';
 
@@ -65,9 +65,19 @@ const settled = sql`${sagaEvents.txid} < pg_snapshot_xmin(pg_current_snapshot())
  * horizon of running transactions, so a reader resuming after a position misses nothing
  * (a transaction held open anywhere on the server delays the stream, never breaks it). One
  * saga: in version order, which its row lock makes gap-free as soon as a row is visible.
+ * It reads on a small pool of its own, so many open streams queue among themselves, never
+ * in front of the message handlers.
  */
 export class SagaEventReader {
-  constructor(private readonly database: DatabaseHandle) {}
+  private readonly database: DatabaseHandle;
+
+  constructor(databaseUrl: string) {
+    this.database = openDatabase(databaseUrl, { max: 2 });
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
 
   /** The position after the last settled row: where a reader that wants only what comes next starts. */
   async end(): Promise<StreamPosition> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Express, Response } from 'express';
 import { z } from 'zod';
 import { conflict, idParams, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
@@ -213,7 +213,8 @@ export function webhookRoutes(app: Express, { database, runtime, logger }: Servi
   app.post('/api/webhooks/:id/deliveries/:deliveryId/resend', guard, async (req, res) => {
     const { id, deliveryId } = validate(DeliveryParams, req.params, 'path');
     const now = runtime.now();
-    // Same row, same webhook-id (receivers dedupe on it); its attempts count on.
+    // Same row, same webhook-id (receivers dedupe on it); its attempts count on. A pending
+    // one is left to the dispatcher: it may be under way right now, and would go out twice.
     const [resent] = await db
       .update(webhookDeliveries)
       .set({ status: 'pending', nextAttemptAt: now, deliveredAt: null })
@@ -221,12 +222,14 @@ export function webhookRoutes(app: Express, { database, runtime, logger }: Servi
         and(
           eq(webhookDeliveries.id, deliveryId),
           eq(webhookDeliveries.subscriptionId, id),
+          ne(webhookDeliveries.status, 'pending'),
           sql`exists (select 1 from ${webhookSubscriptions} where ${webhookSubscriptions.id} = ${id} and ${webhookSubscriptions.deletedAt} is null)`,
         ),
       )
       .returning();
     if (!resent) {
-      await deliveryOf(id, deliveryId); // 404 when there is no such delivery
+      const delivery = await deliveryOf(id, deliveryId); // 404 when there is no such delivery
+      if (delivery.status === 'pending') throw conflict(`Delivery ${deliveryId} is pending: it is sent by ${delivery.nextAttemptAt.toISOString()} without being resent`);
       throw conflict(`Webhook subscriber ${id} is deleted: its deliveries are not sent any more`);
     }
     await db.execute(sql`select pg_notify(${WEBHOOK_CHANNEL}, '')`);
