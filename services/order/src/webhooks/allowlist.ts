@@ -10,7 +10,7 @@
  * allows any port of the host. Names are not resolved: allow only names you control.
  */
 
-const WITH_PORT = /^(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})$/;
+const WITH_PORT = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/;
 
 /**
  * The canonical form of an allowlist entry: a host (a name, an IPv4 or an IPv6 address,
