@@ -159,6 +159,21 @@ describe('webhook subscribers', () => {
     expect(detail.body.attempts[0].error).toMatch(/HTTP 500/);
   });
 
+  it('a subscriber that never answers holds at most two attempts at a time, and the others are served meanwhile', async () => {
+    const stuck = await receiver(() => 'hold');
+    const healthy = await receiver();
+    await subscribe(stuck.url);
+    await subscribe(healthy.url, ['order.completed']);
+    const orders = [await happyOrder(), await happyOrder(), await happyOrder()];
+    await Promise.all(orders.map((orderId) => shop.finished(orderId)));
+    await eventually(() => orders.every((orderId) => healthy.of(orderId).some((r) => r.payload.type === 'order.completed')), {
+      timeoutMs: 30_000,
+      what: 'the healthy subscriber to hear of every order while the other holds its attempts',
+    });
+    expect(stuck.holding).toBeLessThanOrEqual(2);
+    stuck.release();
+  });
+
   it('a redirect is a failed attempt and is not followed', async () => {
     let reached = 0;
     const internal = http.createServer((_req, res) => {

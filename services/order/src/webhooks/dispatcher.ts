@@ -21,6 +21,8 @@ import { activeSecrets, signedHeaders } from './signature';
 export const WEBHOOK_CHANNEL = 'webhook_deliveries';
 /** Deliveries attempted at once by one process. */
 const CONCURRENCY = 8;
+/** Of those, at most this many to one subscriber: a slow one cannot take every slot. */
+const PER_SUBSCRIBER = 2;
 /** A lease outlives the attempt's timeout by this much (recording the outcome, clock skew between replicas). */
 const LEASE_MARGIN_MS = 5000;
 /** What is read of a response (for lastError): a receiver cannot make us hold more. */
@@ -29,6 +31,7 @@ const USER_AGENT = 'saga-orders-webhooks';
 
 interface ClaimedDelivery {
   id: string;
+  subscriptionId: string;
   payload: unknown;
   attempts: number;
   url: string;
@@ -42,21 +45,31 @@ interface ClaimedDelivery {
  * Takes up to `limit` due deliveries and leases them until `leaseUntil` in one statement:
  * a row under way is not due again before its lease ends, so replicas never send one
  * delivery at the same time, and one whose sender died is sent again (same webhook-id)
- * once the lease is over. SKIP LOCKED lets replicas claim side by side.
+ * once the lease is over. SKIP LOCKED lets replicas claim side by side. It takes at most
+ * PER_SUBSCRIBER rows of a subscriber, and none of the `busy` ones (already that many
+ * under way here), so one slow subscriber cannot hold every slot.
  */
-const claimDue = preparedSql<{ now: Date; leaseUntil: Date; limit: number }, ClaimedDelivery>('order_webhook_claim_due', (p) => sql`
+const claimDue = preparedSql<{ now: Date; leaseUntil: Date; limit: number; busy: string[] }, ClaimedDelivery>('order_webhook_claim_due', (p) => sql`
   with claimed as (
     update ${webhookDeliveries} set next_attempt_at = ${p.leaseUntil}
     where ${webhookDeliveries.id} in (
       select ${webhookDeliveries.id} from ${webhookDeliveries}
-      where ${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.nextAttemptAt} <= ${p.now}
-      order by ${webhookDeliveries.nextAttemptAt}
-      limit ${p.limit}
+      where ${webhookDeliveries.id} in (
+        select ranked.id from (
+          select id, next_attempt_at, row_number() over (partition by subscription_id order by next_attempt_at) as rank
+          from ${webhookDeliveries}
+          where status = 'pending' and next_attempt_at <= ${p.now} and not (subscription_id = any(${p.busy}::uuid[]))
+        ) as ranked
+        where ranked.rank <= ${PER_SUBSCRIBER}
+        order by ranked.next_attempt_at
+        limit ${p.limit}
+      )
+      and ${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.nextAttemptAt} <= ${p.now}
       for update skip locked
     )
     returning id, subscription_id, payload, attempts
   )
-  select claimed.id, claimed.payload, claimed.attempts, subscriber.url, subscriber.secret,
+  select claimed.id, claimed.subscription_id as "subscriptionId", claimed.payload, claimed.attempts, subscriber.url, subscriber.secret,
     subscriber.previous_secret as "previousSecret", subscriber.previous_secret_expires_at as "previousSecretExpiresAt", subscriber.deleted_at as "deletedAt"
   from claimed join ${webhookSubscriptions} as subscriber on subscriber.id = claimed.subscription_id`);
 
@@ -102,6 +115,8 @@ const failDeleted = preparedSql('order_webhook_fail_deleted', (p: Placeholders<{
 export class WebhookDispatcher implements BackgroundWorker {
   private readonly listener: NotificationListener;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Attempts under way here, by subscriber. */
+  private readonly perSubscriber = new Map<string, number>();
   private readonly outcomes: { inc(labels: { result: 'delivered' | 'retry' | 'failed' }): void };
   private readonly policy: RetryPolicy;
   private timer: NodeJS.Timeout | undefined;
@@ -156,8 +171,9 @@ export class WebhookDispatcher implements BackgroundWorker {
         if (room <= 0) return; // a finishing attempt wakes us again
         const now = this.runtime.now();
         const leaseUntil = new Date(now.getTime() + this.settings.timeoutMs + LEASE_MARGIN_MS);
-        const claimed = await runAlone(this.database.pool, claimDue({ now, leaseUntil, limit: room }));
-        for (const delivery of claimed.rows) this.track(this.deliver(delivery));
+        const busy = [...this.perSubscriber].filter(([, count]) => count >= PER_SUBSCRIBER).map(([id]) => id);
+        const claimed = await runAlone(this.database.pool, claimDue({ now, leaseUntil, limit: room, busy }));
+        for (const delivery of claimed.rows) this.track(delivery.subscriptionId, this.deliver(delivery));
         if (claimed.rows.length === room) this.again = true; // there may be more
       } while (this.again && !this.stopped);
     } catch (error) {
@@ -165,10 +181,14 @@ export class WebhookDispatcher implements BackgroundWorker {
     }
   }
 
-  private track(attempt: Promise<void>): void {
+  private track(subscriptionId: string, attempt: Promise<void>): void {
     this.inFlight.add(attempt);
+    this.perSubscriber.set(subscriptionId, (this.perSubscriber.get(subscriptionId) ?? 0) + 1);
     void attempt.finally(() => {
       this.inFlight.delete(attempt);
+      const left = (this.perSubscriber.get(subscriptionId) ?? 1) - 1;
+      if (left > 0) this.perSubscriber.set(subscriptionId, left);
+      else this.perSubscriber.delete(subscriptionId);
       this.wake();
     });
   }
@@ -186,11 +206,12 @@ export class WebhookDispatcher implements BackgroundWorker {
       const result = await this.send(delivery, at);
       const durationMs = Math.round(performance.now() - started);
       const outcome = decideOutcome(result, attemptNumber, this.runtime.now(), this.policy, Math.random());
-      await transaction(this.database.pool, {}, () => ({
-        value: undefined,
-        closing: [
-          recordAttempt({ deliveryId: delivery.id, attempt: attemptNumber, at, statusCode: result.statusCode, error: result.error, durationMs }),
-          settle({
+      // Sent with BEGIN so the settle's row count is known: a replica whose lease lapsed changes nothing.
+      const settled = await transaction(
+        this.database.pool,
+        {
+          attempt: recordAttempt({ deliveryId: delivery.id, attempt: attemptNumber, at, statusCode: result.statusCode, error: result.error, durationMs }),
+          settle: settle({
             deliveryId: delivery.id,
             claimedAttempts: delivery.attempts,
             status: outcome.status,
@@ -200,8 +221,13 @@ export class WebhookDispatcher implements BackgroundWorker {
             error: result.error,
             statusCode: result.statusCode,
           }),
-        ],
-      }));
+        },
+        (opened) => ({ value: opened.settle.rowCount ?? 0 }),
+      );
+      if (settled === 0) {
+        this.logger.info({ deliveryId: delivery.id, attempt: attemptNumber }, 'webhook attempt outcome not recorded: the delivery moved on meanwhile (its lease lapsed, or its subscriber was deleted)');
+        return;
+      }
       this.outcomes.inc({ result: outcome.result });
       const log = { deliveryId: delivery.id, attempt: attemptNumber, statusCode: result.statusCode, error: result.error ?? undefined };
       if (outcome.result === 'delivered') this.logger.debug(log, 'webhook delivered');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, count, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Express, Response } from 'express';
 import { z } from 'zod';
-import { conflict, idParams, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
+import { conflict, idParams, lockKey, notFound, statement, storableText, transaction, validate, type ServiceDeps } from '@saga/shared';
 import type { OperatorTokens } from '../api/operators';
 import { webhookAttempts, webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { LIFECYCLE_EVENT_TYPES } from '../domain/lifecycle';
@@ -110,8 +110,6 @@ export function webhookRoutes(app: Express, { database, runtime, logger }: Servi
 
   app.post('/api/webhooks', guard, async (req, res) => {
     const body = validate(CreateBody, req.body, 'webhook subscriber');
-    const [{ live: existing } = { live: 0 }] = await db.select({ live: count() }).from(webhookSubscriptions).where(isNull(webhookSubscriptions.deletedAt));
-    if (existing >= MAX_SUBSCRIBERS) throw conflict(`There are already ${MAX_SUBSCRIBERS} webhook subscribers, the most allowed: delete one first`);
     const subscription: Subscription = {
       id: runtime.newId(),
       url: body.url,
@@ -122,7 +120,15 @@ export function webhookRoutes(app: Express, { database, runtime, logger }: Servi
       createdAt: runtime.now(),
       deletedAt: null,
     };
-    await db.insert(webhookSubscriptions).values(subscription);
+    // Counted and inserted under one lock, so registrations at the same time cannot pass the cap.
+    const opening = {
+      lock: lockKey({ key: 'webhook_subscriptions' }),
+      live: statement('order_count_webhook_subscribers', (builder) => builder.select({ live: count() }).from(webhookSubscriptions).where(isNull(webhookSubscriptions.deletedAt))),
+    };
+    await transaction(database.pool, opening, ({ live }) => {
+      if ((live[0]?.live ?? 0) >= MAX_SUBSCRIBERS) throw conflict(`There are already ${MAX_SUBSCRIBERS} webhook subscribers, the most allowed: delete one first`);
+      return { value: undefined, closing: [statement('order_insert_webhook_subscriber', (builder) => builder.insert(webhookSubscriptions).values(subscription))] };
+    });
     logger.info({ operator: operatorOf(res), subscriptionId: subscription.id, url: subscription.url, events: subscription.events }, 'webhook subscriber registered');
     res
       .status(201)
