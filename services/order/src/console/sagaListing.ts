@@ -38,10 +38,10 @@ function summaryColumns(now: Date, rules: StuckRules) {
   };
 }
 
-type SummaryRow = { [K in keyof ReturnType<typeof summaryColumns>]: K extends 'stuck' ? string | null : unknown } & {
-  orderId: string; sagaId: string; userId: string; status: string; currentStep: string; definitionVersion: number; orderStatus: string; totalAmount: string;
-  createdAt: Date; updatedAt: Date; completedAt: Date | null; version: number; parkedAt: Date | null;
-};
+/** The sagas with their orders, as listed (a query to add conditions, an order and a limit to). */
+const summaries = (db: Database, now: Date, rules: StuckRules) =>
+  db.select(summaryColumns(now, rules)).from(orderSagas).innerJoin(orders, eq(orders.id, orderSagas.orderId));
+type SummaryRow = Awaited<ReturnType<typeof summaries>>[number];
 
 /**
  * What the console lists and shows of sagas, read from the order service's own tables.
@@ -87,13 +87,10 @@ export class SagaListing {
       filter.stuck ? sql`(${stuckReason(now, this.rules)}) is not null` : undefined,
       after ? or(lt(orderSagas.createdAt, after.createdAt), and(eq(orderSagas.createdAt, after.createdAt), lt(orderSagas.id, after.id))) : undefined,
     ];
-    const rows = (await this.db
-      .select(summaryColumns(now, this.rules))
-      .from(orderSagas)
-      .innerJoin(orders, eq(orders.id, orderSagas.orderId))
+    const rows = await summaries(this.db, now, this.rules)
       .where(and(...conditions))
       .orderBy(desc(orderSagas.createdAt), desc(orderSagas.id))
-      .limit(limit + 1)) as SummaryRow[];
+      .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { items: page.map((row) => this.summary(row)), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.sagaId) : null };
@@ -126,7 +123,7 @@ export class SagaListing {
       .innerJoin(orders, eq(orders.id, orderSagas.orderId))
       .where(eq(orderSagas.orderId, orderId));
     if (!row) return undefined;
-    const summary = this.summary(row as unknown as SummaryRow);
+    const summary = this.summary(row);
     const known = this.versions.knows(row.definitionVersion);
     const state = known ? this.versions.view(row.definitionVersion, row.snapshot) : undefined;
     const definition = known ? definitionJson(this.versions, row.definitionVersion) : null;
