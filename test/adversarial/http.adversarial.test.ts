@@ -82,11 +82,13 @@ describe('values the database cannot hold', () => {
   it.each([
     ['a date JavaScript accepts and PostgreSQL does not (year 275760)', `+275760-09-13T00:00:00.000Z|${randomUUID()}`],
     ['a date before the year 1', `-000001-01-01T00:00:00.000Z|${randomUUID()}`],
+    ['the year 0000', `0000-06-01T00:00:00.000Z|${randomUUID()}`],
     ['a NUL in the id', `2026-11-30T00:00:00.000Z|${randomUUID().slice(0, 35)}\u0000`],
     ['no separator', '2026-11-30T00:00:00.000Z'],
   ])('a cursor holding %s is a 400 naming cursor', async (_name, text) => {
     const cursor = Buffer.from(text).toString('base64url');
     expectProblem(await call(`${system.url('order')}/api/orders/user/${randomUUID()}?cursor=${cursor}`), 400, 'Bad Request', 'cursor');
+    expectProblem(await call(`${system.url('order')}/console/api/sagas?cursor=${cursor}`), 400, 'Bad Request', 'cursor');
   });
 });
 

@@ -50,8 +50,9 @@ export class WebhookReceiver {
     this.answer = answer;
   }
 
+  /** Requests held and still open (one its sender gave up on, timed out, is not counted). */
   get holding(): number {
-    return this.held.length;
+    return this.held.filter((res) => !res.destroyed).length;
   }
 
   /** Answers the held requests 200, and every later one too. */

@@ -1,26 +1,13 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { applyMigrations, openDatabase, runAlone, type DatabaseHandle } from '@saga/shared';
-import { createTestDatabase, dropTestDatabase } from '@saga/shared/testing';
+import { runAlone } from '@saga/shared';
 import { parkUnknownVersions, resumeKnownVersions } from '../src/saga/parking';
+import { useOrderDatabase } from './orderTestDatabase';
 
 // The parking statements on the order service's real schema: which rows a build parks and
 // resumes, and what happens to their deadlines.
 
-let url: string;
-let database: DatabaseHandle;
-
-beforeAll(async () => {
-  url = await createTestDatabase('order_parking');
-  database = openDatabase(url, { max: 2 });
-  await applyMigrations(database, path.join(__dirname, '..', 'drizzle'));
-});
-afterAll(async () => {
-  await database?.close();
-  if (url) await dropTestDatabase(url);
-});
-
-const query = async (text: string, params: unknown[] = []) => (await database.pool.query(text, params)).rows;
+const orderDb = useOrderDatabase('order_parking');
+const { query } = orderDb;
 const at = (iso: string) => new Date(iso);
 
 async function saga(version: number, fields: { step?: string | null; saga?: string | null; completed?: string | null; parked?: string | null }): Promise<string> {
@@ -41,12 +28,12 @@ describe('parking sagas on unknown definition versions', () => {
     const unknown = await saga(7, { step: '2026-11-30T10:00:30Z', saga: '2026-11-30T10:05:00Z' });
     const known = await saga(2, { step: '2026-11-30T10:00:30Z' });
     const ended = await saga(7, { completed: '2026-11-30T09:00:00Z' });
-    await runAlone(database.pool, parkUnknownVersions({ now: at('2026-11-30T10:00:10Z'), versions: [1, 2] }));
+    await runAlone(orderDb.database.pool, parkUnknownVersions({ now: at('2026-11-30T10:00:10Z'), versions: [1, 2] }));
     expect((await row(unknown)).parked_at).toEqual(at('2026-11-30T10:00:10Z'));
     expect((await row(known)).parked_at).toBeNull();
     expect((await row(ended)).parked_at).toBeNull();
     // Parking again keeps the time it was first parked.
-    await runAlone(database.pool, parkUnknownVersions({ now: at('2026-11-30T10:00:50Z'), versions: [1, 2] }));
+    await runAlone(orderDb.database.pool, parkUnknownVersions({ now: at('2026-11-30T10:00:50Z'), versions: [1, 2] }));
     expect((await row(unknown)).parked_at).toEqual(at('2026-11-30T10:00:10Z'));
   });
 
@@ -55,7 +42,7 @@ describe('parking sagas on unknown definition versions', () => {
     const late = await saga(3, { step: '2026-11-30T10:00:11Z', parked: '2026-11-30T10:00:10Z' });
     const noDeadline = await saga(3, { completed: '2026-11-30T10:00:20Z', parked: '2026-11-30T10:00:10Z' });
     const stillUnknown = await saga(4, { step: '2026-11-30T10:00:30Z', parked: '2026-11-30T10:00:10Z' });
-    await runAlone(database.pool, resumeKnownVersions({ now: at('2026-11-30T11:00:10Z'), versions: [1, 2, 3], graceMs: 10_000 }));
+    await runAlone(orderDb.database.pool, resumeKnownVersions({ now: at('2026-11-30T11:00:10Z'), versions: [1, 2, 3], graceMs: 10_000 }));
     expect(await row(long)).toEqual({ parked_at: null, step_deadline_at: at('2026-11-30T11:00:30Z'), deadline_at: at('2026-11-30T11:05:00Z') });
     expect(await row(late)).toEqual({ parked_at: null, step_deadline_at: at('2026-11-30T11:00:20Z'), deadline_at: null });
     expect(await row(noDeadline)).toEqual({ parked_at: null, step_deadline_at: null, deadline_at: null });

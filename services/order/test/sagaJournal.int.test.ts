@@ -1,31 +1,18 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { applyMigrations, openDatabase, runAlone, transaction, type DatabaseHandle } from '@saga/shared';
-import { createTestDatabase, dropTestDatabase } from '@saga/shared/testing';
+import { runAlone, transaction } from '@saga/shared';
 import { pruneJournal } from '../src/saga/journalRetention';
 import { journalSagaChange, type SagaChangeRecord } from '../src/saga/sagaJournal';
 import { announceStuckSagas } from '../src/saga/stuckSagas';
+import { useOrderDatabase } from './orderTestDatabase';
 
 // The journal's statements on the order service's real schema: what one change writes, to
 // whom a webhook delivery goes, a stuck saga announced once, and pruning by age.
 
-let url: string;
-let database: DatabaseHandle;
-
-beforeAll(async () => {
-  url = await createTestDatabase('order_journal');
-  database = openDatabase(url, { max: 2 });
-  await applyMigrations(database, path.join(__dirname, '..', 'drizzle'));
-});
-afterAll(async () => {
-  await database?.close();
-  if (url) await dropTestDatabase(url);
-});
+const orderDb = useOrderDatabase('order_journal');
+const { query } = orderDb;
 beforeEach(async () => {
   await query('truncate saga_events, webhook_attempts, webhook_deliveries, webhook_subscriptions, order_sagas, orders cascade');
 });
-
-const query = async (text: string, params: unknown[] = []) => (await database.pool.query(text, params)).rows;
 const now = new Date('2026-11-30T10:00:00.000Z');
 
 const change = (orderId: string, overrides: Partial<SagaChangeRecord> = {}): SagaChangeRecord => ({
@@ -42,7 +29,7 @@ const change = (orderId: string, overrides: Partial<SagaChangeRecord> = {}): Sag
   ...overrides,
 });
 
-const journal = (record: SagaChangeRecord) => transaction(database.pool, {}, () => ({ value: undefined, closing: [journalSagaChange(record)] }));
+const journal = (record: SagaChangeRecord) => transaction(orderDb.database.pool, {}, () => ({ value: undefined, closing: [journalSagaChange(record)] }));
 
 async function subscriber(events: string[], deleted = false): Promise<string> {
   const id = randomUUID();
@@ -81,7 +68,7 @@ describe('the saga journal', () => {
   it('writes nothing, deliveries included, when the change rolls back (a second change claiming the same version)', async () => {
     await subscriber(['saga.step_completed']);
     const record = change(randomUUID());
-    await expect(transaction(database.pool, {}, () => ({ value: undefined, closing: [journalSagaChange(record), journalSagaChange(record)] }))).rejects.toThrow(/saga_events_order_version/);
+    await expect(transaction(orderDb.database.pool, {}, () => ({ value: undefined, closing: [journalSagaChange(record), journalSagaChange(record)] }))).rejects.toThrow(/saga_events_order_version/);
     expect(await query('select * from saga_events')).toEqual([]);
     expect(await query('select * from webhook_deliveries')).toEqual([]);
   });
@@ -95,9 +82,9 @@ describe('the saga journal', () => {
       [randomUUID(), orderId, now, new Date(now.getTime() + 300_000)],
     );
     const rules = { stuckAfterMs: 60_000, overdueMs: 5000 };
-    expect(await announceStuckSagas(database, new Date(now.getTime() + 59_000), rules)).toBe(0);
-    expect(await announceStuckSagas(database, new Date(now.getTime() + 61_000), rules)).toBe(1);
-    expect(await announceStuckSagas(database, new Date(now.getTime() + 120_000), rules)).toBe(0);
+    expect(await announceStuckSagas(orderDb.database, new Date(now.getTime() + 59_000), rules)).toBe(0);
+    expect(await announceStuckSagas(orderDb.database, new Date(now.getTime() + 61_000), rules)).toBe(1);
+    expect(await announceStuckSagas(orderDb.database, new Date(now.getTime() + 120_000), rules)).toBe(0);
     const [event] = await query('select version, lifecycle from saga_events where order_id = $1', [orderId]);
     expect(event).toEqual({ version: 5, lifecycle: [{ type: 'saga.stuck', reason: 'in flight for more than 60 s' }] });
     expect((await query('select version, stuck_at from order_sagas where order_id = $1', [orderId]))[0]).toEqual({ version: 5, stuck_at: new Date(now.getTime() + 61_000) });
@@ -112,7 +99,7 @@ describe('the saga journal', () => {
     const [old] = await query(`select id from webhook_deliveries where status = 'delivered'`);
     await query('insert into webhook_attempts (delivery_id, attempt, at, status_code, duration_ms) values ($1, 1, $2, 200, 3)', [old.id, now]);
 
-    const { rows } = await runAlone(database.pool, pruneJournal({ before: new Date('2026-11-01T00:00:00Z') }));
+    const { rows } = await runAlone(orderDb.database.pool, pruneJournal({ before: new Date('2026-11-01T00:00:00Z') }));
     expect(rows[0]).toEqual({ events: 2, deliveries: 1 });
     expect((await query('select at from saga_events')).map((row) => row.at)).toEqual([now]);
     expect((await query('select status from webhook_deliveries where subscription_id = $1 order by created_at', [id])).map((row) => row.status)).toEqual(['pending', 'pending']);

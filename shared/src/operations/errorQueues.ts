@@ -18,7 +18,7 @@ export interface ReplayResult {
   failed: Array<{ messageId: string; error: string }>;
 }
 
-export function matches(filter: Filter, message: DeadMessage): boolean {
+function matches(filter: Filter, message: DeadMessage): boolean {
   if ('all' in filter) return true;
   const wanted: Array<[string | undefined, string]> = [
     [filter.id, message.messageId],

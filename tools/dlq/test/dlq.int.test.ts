@@ -153,14 +153,12 @@ describe('saga-dlq', () => {
     expect(left!.properties.type).toBe('domain.order.RefundPayment');
   });
 
-  it('replays a message the broker dead-lettered as its sender sent it, whatever x-original-user-id it claims', async () => {
-    const orderConnection = await broker.connectAs('order');
-    const publisher = await orderConnection.createConfirmChannel();
-    const id = randomUUID();
-    publisher.publish(topo.exchange, 'domain.order.ProcessPayment', Buffer.from('{}'), { messageId: id, userId: 'order', headers: { [HEADER.originalUserId]: 'inventory' } });
-    await publisher.waitForConfirms();
-    await orderConnection.close();
-    // Rejected without requeue (as billing's consumer does with what it cannot move): the work queue dead-letters it.
+  /**
+   * Takes message `id` (the one in the work queue) and rejects it without requeue, as billing's
+   * consumer does with what it cannot move: the work queue dead-letters it to the error queue.
+   * Then replays it with the CLI, and returns the copy that came back to the work queue.
+   */
+  async function deadLetterAndReplay(id: string) {
     await settle(workQueue, 1);
     const message = await channel.get(workQueue, { noAck: false });
     channel.nack(message as Exclude<typeof message, false>, false, false);
@@ -168,8 +166,19 @@ describe('saga-dlq', () => {
     expect((await cli('replay', errorQueue, '--id', id)).code).toBe(0);
     await settle(workQueue, 1);
     const [replayed] = await drain(workQueue);
-    expect(replayed!.properties.messageId).toBe(id);
-    expect(replayed!.properties.headers![HEADER.originalUserId]).toBe('order');
+    return replayed!;
+  }
+
+  it('replays a message the broker dead-lettered as its sender sent it, whatever x-original-user-id it claims', async () => {
+    const orderConnection = await broker.connectAs('order');
+    const publisher = await orderConnection.createConfirmChannel();
+    const id = randomUUID();
+    publisher.publish(topo.exchange, 'domain.order.ProcessPayment', Buffer.from('{}'), { messageId: id, userId: 'order', headers: { [HEADER.originalUserId]: 'inventory' } });
+    await publisher.waitForConfirms();
+    await orderConnection.close();
+    const replayed = await deadLetterAndReplay(id);
+    expect(replayed.properties.messageId).toBe(id);
+    expect(replayed.properties.headers![HEADER.originalUserId]).toBe('order');
   });
 
   it('keeps the original sender of a message the service had put back in its own queue when the broker dead-letters it', async () => {
@@ -182,14 +191,8 @@ describe('saga-dlq', () => {
       userId: 'billing',
       headers: { [HEADER.originalUserId]: 'order' },
     });
-    await settle(workQueue, 1);
-    const message = await channel.get(workQueue, { noAck: false });
-    channel.nack(message as Exclude<typeof message, false>, false, false);
-    await settle(errorQueue, 1);
-    expect((await cli('replay', errorQueue, '--id', id)).code).toBe(0);
-    await settle(workQueue, 1);
-    const [replayed] = await drain(workQueue);
-    expect(replayed!.properties.headers![HEADER.originalUserId]).toBe('order');
+    const replayed = await deadLetterAndReplay(id);
+    expect(replayed.properties.headers![HEADER.originalUserId]).toBe('order');
   });
 
   it('replays one message by id, or all of them at a bounded rate', async () => {

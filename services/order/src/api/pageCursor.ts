@@ -11,7 +11,8 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const match = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1')) : null;
   const createdAt = new Date(match?.[1] ?? '');
   const id = match?.[2];
-  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== match?.[1]) {
+  // Year 0000 parses in JavaScript but not in PostgreSQL.
+  if (!id || !z.uuid().safeParse(id).success || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== match?.[1] || createdAt.getUTCFullYear() < 1) {
     throw badRequest('Invalid cursor', [{ field: 'cursor', message: 'not a cursor returned by this API' }]);
   }
   return { createdAt, id };

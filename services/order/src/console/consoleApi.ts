@@ -5,14 +5,11 @@
  * strings.
  */
 
-export type SagaStatus = 'Started' | 'InProgress' | 'Completed' | 'Failed' | 'Compensating' | 'Compensated';
+import type { HistoryEntry, SagaStatus } from '../../../../shared/src/saga/saga.machine';
 
-export interface HistoryEntryJson {
-  step: string;
-  status: 'Completed' | 'Failed' | 'TimedOut' | 'Skipped' | 'Migrated';
-  message: string;
-  timestamp: string;
-}
+export type { SagaStatus };
+/** A history entry as the saga row keeps it. */
+export type HistoryEntryJson = HistoryEntry;
 
 /** GET /console/api/sagas?status=&step=&version=&userId=&orderId=&minAgeSeconds=&maxAgeSeconds=&stuck=true&limit=&cursor= */
 export interface SagaListJson {
@@ -79,7 +76,11 @@ export interface SagaMessageJson {
   state: 'in-outbox' | 'in-flight' | 'handled';
 }
 
-/** A message in a service's error queue, as the DLQ tool shows it. */
+/**
+ * A message in a service's error queue, as the DLQ tool describes it (shared/src/operations/
+ * deadMessage.ts, restated here: that module is Node code the browser's types cannot take in),
+ * with its headers and body.
+ */
 export interface DeadMessageJson {
   service: string;
   queue: string;

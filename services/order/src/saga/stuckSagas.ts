@@ -30,9 +30,6 @@ function stuckReasonOf(now: unknown, overdueMs: unknown, stuckAfterMs: unknown, 
 /** Why each saga is stuck at `now`, or null: a column for listings. */
 export const stuckReason = (now: Date, rules: StuckRules): SQL<string | null> => stuckReasonOf(now, rules.overdueMs, rules.stuckAfterMs, tooLongReason(rules));
 
-/** The sagas stuck at `now`: a filter for listings. */
-export const isStuck = (now: Date, rules: StuckRules): SQL => sql`(${stuckReason(now, rules)}) is not null`;
-
 /** Stuck sagas not announced yet, with their reasons, locked (skipping those another transaction holds). */
 const unannounced = prepared('order_unannounced_stuck_sagas', (db, p: Placeholders<{ now: Date; stuckAfterMs: number; overdueMs: number; tooLong: string }>) => {
   const reason = stuckReasonOf(p.now, p.overdueMs, p.stuckAfterMs, p.tooLong);
