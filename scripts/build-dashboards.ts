@@ -23,6 +23,8 @@ const quantiles = (metric: string, by: string, legend: string): Array<[string, s
     `p${Number(q) * 100}${legend}`,
   ]);
 
+// Gauges read from a service's database (in flight, outbox) are reported alike by each of its
+// replicas: they are combined with max, never summed.
 const dashboards: Record<string, { title: string; description: string; panels: Panel[] }> = {
   'saga-overview': {
     title: 'Saga overview',
@@ -38,7 +40,7 @@ const dashboards: Record<string, { title: string; description: string; panels: P
       },
       { title: 'Completion rate (15m)', type: 'stat', width: 6, unit: 'percentunit', exprs: [['sum(rate(saga_completed_total{outcome="completed"}[15m])) / sum(rate(saga_completed_total[15m]))', 'completed']] },
       { title: 'Compensation rate (15m)', type: 'stat', width: 6, unit: 'percentunit', exprs: [['sum(rate(saga_completed_total{outcome=~"compensated|timed_out"}[15m])) / sum(rate(saga_completed_total[15m]))', 'compensated']] },
-      { title: 'In flight, by state', exprs: [['sum by (state) (saga_in_flight)', '{{state}}']] },
+      { title: 'In flight, by state', exprs: [['max by (state) (saga_in_flight)', '{{state}}']] },
       { title: 'Oldest saga in flight', unit: 's', exprs: [['max(saga_oldest_in_flight_age_seconds)', 'oldest']] },
       { title: 'In flight, by definition version (retire a version at 0)', exprs: [['max by (version) (saga_in_flight_by_version)', 'version {{version}}']] },
       {
@@ -69,9 +71,9 @@ const dashboards: Record<string, { title: string; description: string; panels: P
       { title: 'Error-queue depth (RabbitMQ)', exprs: [['sum by (queue) (rabbitmq_queue_messages{queue=~".+\\\\.error"})', '{{queue}}']] },
       { title: 'Work-queue depth (RabbitMQ)', exprs: [['sum by (queue) (rabbitmq_queue_messages_ready{queue!~".+\\\\.(error|retry\\\\..+)"})', '{{queue}}']] },
       { title: 'Inbox duplicates skipped', unit: 'reqps', exprs: [[`sum by (consumer) (rate(inbox_duplicates_total${RATE}))`, '{{consumer}}']] },
-      { title: 'Outbox pending rows', exprs: [['sum by (service) (outbox_pending_messages)', '{{service}}']] },
+      { title: 'Outbox pending rows', exprs: [['max by (service) (outbox_pending_messages)', '{{service}}']] },
       { title: 'Oldest pending outbox row', unit: 's', exprs: [['max by (service) (outbox_oldest_pending_age_seconds)', '{{service}}']] },
-      { title: 'Outbox rows set aside (never publishable)', exprs: [['sum by (service) (outbox_dead_letters)', '{{service}}']] },
+      { title: 'Outbox rows set aside (never publishable)', exprs: [['max by (service) (outbox_dead_letters)', '{{service}}']] },
       { title: 'Outbox published and failed', unit: 'reqps', exprs: [
         [`sum by (service) (rate(outbox_published_total${RATE}))`, '{{service}} published'],
         [`sum by (service, reason) (rate(outbox_publish_failures_total${RATE}))`, '{{service}} failed: {{reason}}'],

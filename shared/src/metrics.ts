@@ -43,8 +43,9 @@ export class Metrics {
   });
   readonly breakerEvents = this.counter('circuit_breaker_events_total', 'Circuit breaker events (success, failure, timeout, reject, open, half_open, close)', ['name', 'event']);
 
-  constructor(service: string) {
-    this.registry.setDefaultLabels({ service });
+  /** `replica` labels every series too, so replicas of one service scraped apart stay apart. */
+  constructor(service: string, replica?: string) {
+    this.registry.setDefaultLabels(replica === undefined ? { service } : { service, replica });
     collectDefaultMetrics({ register: this.registry });
   }
 

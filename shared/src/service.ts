@@ -67,7 +67,7 @@ export async function startService(
   config: ServiceConfig,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const logger = options.logger ?? createLogger(config.service, config.logLevel);
+  const logger = options.logger ?? createLogger(config.service, config.logLevel, config.replicaId);
   const runtime = options.runtime ?? systemRuntime;
   try {
     await ensureDatabase(config.databaseUrl);
@@ -77,7 +77,7 @@ export async function startService(
     );
   }
   const database = openDatabase(config.databaseUrl, { max: config.databasePoolSize });
-  const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.namespace}:${config.service}`, logger });
+  const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.namespace}:${config.service}:${config.replicaId}`, logger });
   const stoppers: Array<() => Promise<void>> = [() => database.close()];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => logger.warn({ err: error }, 'stop failed'));
@@ -93,7 +93,7 @@ export async function startService(
       );
     }
     const topo = topology(config.namespace);
-    const metrics = new Metrics(config.service);
+    const metrics = new Metrics(config.service, config.replicaId);
     registerOutboxGauges(metrics, database);
     const deps: ServiceDeps = { database, metrics, amqp, topology: topo, logger, runtime };
     definition.instrument?.(deps);
@@ -154,6 +154,7 @@ export async function startService(
         { name: 'relay', healthy: () => (relay.breakerState === 'closed' ? true : 'degraded') },
       ],
       healthDetails: async () => ({
+        replica: config.replicaId,
         breakers: { consumer: consumer.breakerState, relay: relay.breakerState },
         // Since this process started (the metric is a counter of batches that could not be published).
         outbox: { publishFailures: (await metrics.outboxPublishFailures.get()).values.reduce((sum, each) => sum + each.value, 0) },

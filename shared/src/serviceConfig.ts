@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './messaging/breaker';
 import type { RetryPolicy } from './messaging/retryPolicy';
@@ -29,6 +30,11 @@ export const DEFAULT_AMQP_URL = 'amqp://127.0.0.1:5672/saga';
 
 export interface ServiceConfig {
   service: ServiceName;
+  /**
+   * Which process of the service this is, among the replicas sharing its database and queue:
+   * in every log line, metric series, span and /health. `REPLICA_ID`; unset, host name and pid.
+   */
+  replicaId: string;
   port: number;
   /** Address the HTTP API listens on: 127.0.0.1 locally, 0.0.0.0 in a container. */
   host: string;
@@ -59,6 +65,12 @@ const delayList = z.string().transform((text, ctx) => {
   }
   return delays;
 });
+
+/** REPLICA_ID: a label value and a log field, so a short plain name. */
+const replicaId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, ., - and _, at most 63')
+  .optional();
 
 /** MESSAGING_NAMESPACE: a plain name, since it also goes into the broker's permission patterns. */
 export const messagingNamespace = z
@@ -99,11 +111,13 @@ export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = 
       RELAY_WORKERS: positiveInt(1),
       RELAY_POLL_INTERVAL_MS: positiveInt(1000),
       LOG_LEVEL: logLevel(),
+      REPLICA_ID: replicaId,
     },
     env,
   ) as Record<string, unknown>;
   return {
     service,
+    replicaId: (raw.REPLICA_ID as string | undefined) ?? `${hostname()}-${process.pid}`,
     port: raw[portVar] as number,
     host: raw.HTTP_HOST as string,
     databaseUrl: raw[dbVar] as string,

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The pids of the broker connections whose name starts with `prefix` (services name theirs "<namespace>:<service>"). */
+/** The pids of the broker connections whose name starts with `prefix` (services name theirs "<namespace>:<service>:<replica>"). */
 async function connectionPids(prefix: string): Promise<string[]> {
   // The default tab-separated output prints pids in the form close_connection accepts (the JSON one does not).
   const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '--quiet', '--no-table-headers']);
