@@ -30,6 +30,7 @@ export * from './faults';
 export * from './metrics';
 export * from './backoff';
 export * from './brokerSetup';
+export * from './broker/addresses';
 export * from './broker/credentials';
 export * from './broker/provision';
 export * from './broker/rabbitmqctl';

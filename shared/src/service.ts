@@ -155,6 +155,7 @@ export async function startService(
       ],
       healthDetails: async () => ({
         replica: config.replicaId,
+        broker: amqp.address ?? null,
         breakers: { consumer: consumer.breakerState, relay: relay.breakerState },
         // Since this process started (the metric is a counter of batches that could not be published).
         outbox: { publishFailures: (await metrics.outboxPublishFailures.get()).values.reduce((sum, each) => sum + each.value, 0) },

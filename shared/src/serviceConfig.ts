@@ -4,6 +4,7 @@ import type { BreakerSettings } from './messaging/breaker';
 import type { RetryPolicy } from './messaging/retryPolicy';
 import { logLevel, port, positiveInt, readConfig, url } from './config';
 import { serviceAmqpUrl } from './broker/credentials';
+import { brokerUrlList } from './broker/addresses';
 import { DEFAULT_NAMESPACE } from './messaging/topology';
 import { DEFAULT_MAX_ROTATIONS } from './messaging/consumer';
 
@@ -42,6 +43,7 @@ export interface ServiceConfig {
   /** The variable that overrides databaseUrl, named in start-up errors. */
   databaseUrlVariable: string;
   databasePoolSize: number;
+  /** One broker address, or the nodes of a cluster comma-separated (failed over in turn). */
   amqpUrl: string;
   namespace: string;
   queueType: 'classic' | 'quorum';
@@ -94,7 +96,7 @@ export function loadServiceConfig(entry: ServiceEntry, env: NodeJS.ProcessEnv = 
       [portVar]: port(entry.port),
       HTTP_HOST: z.string().min(1).default('127.0.0.1'),
       DATABASE_POOL_SIZE: positiveInt(10),
-      AMQP_URL: url(DEFAULT_AMQP_URL),
+      AMQP_URL: brokerUrlList(DEFAULT_AMQP_URL),
       MESSAGING_NAMESPACE: messagingNamespace,
       QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
       PREFETCH: positiveInt(32),

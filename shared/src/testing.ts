@@ -12,6 +12,8 @@ import { serviceAmqpUrl } from './broker/credentials';
 import type { ServiceName } from './serviceConfig';
 import { directExchangeOf, topology } from './messaging/topology';
 
+export { TcpProxy } from './testing/tcpProxy';
+
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

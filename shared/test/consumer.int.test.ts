@@ -6,7 +6,9 @@ import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
 import { enqueue, message } from '../src/messaging/outbox';
 import { BrokerAdmin } from '../src/broker/provision';
-import { eventually, TEST_ADMIN_URL } from '../src/testing';
+import { eventually, TcpProxy, TEST_ADMIN_URL } from '../src/testing';
+import { openDatabase } from '../src/db/database';
+import { Metrics } from '../src/metrics';
 import { z } from 'zod';
 import { contract } from '../src/contracts/common';
 import { effects as effectRows, kernelFixture, Ping, Pong, Probe, runtime, takeAll, type KernelFixture } from './kernelFixture';
@@ -225,6 +227,43 @@ describe('consumer', () => {
     expect(dead!.properties.headers).toMatchObject({ [ERROR_HEADER.reason]: 'retries-exhausted', 'x-breaker-rotations': 2 });
     expect(dead!.properties.headers![ERROR_HEADER.message]).toMatch(/failed 3 times while the circuit breaker was open or half-open/);
     await down.stop();
+  });
+
+  it('waits out a database outage longer than its retries at the lowest traffic: one message, never in the error queue', async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', Number(new URL(fx.databaseUrl).port || 5432));
+    const viaProxy = new URL(fx.databaseUrl);
+    viaProxy.port = String(proxy.port);
+    const database = openDatabase(viaProxy.toString(), { max: 2 });
+    const metrics = new Metrics('test');
+    const onDrip = handler(Drip, { handle: ({ body, envelope, write }) => void write(recordEffect(envelope.messageId, body.n)) });
+    // Three deliveries 50 and 100 ms apart and a breaker that needs volume to open: without
+    // the probe, the message would be in the error queue well before the outage ends.
+    const lonely = await fx.consumer('lonely', [onDrip], {
+      pool: database.pool,
+      metrics,
+      retry: { immediateRetries: 0, delaysMs: [50, 100], jitter: 0 },
+      breaker: { resetTimeoutMs: 100, volumeThreshold: 10_000, errorThresholdPercentage: 50, rollingWindowMs: 10_000 },
+    });
+    const outcomes: string[] = [];
+    lonely.on('settled', (settlement) => outcomes.push(settlement.result));
+    const probesWhileDown = async () =>
+      (await metrics.breakerEvents.get()).values.filter((v) => v.labels.event === 'half_open').reduce((sum, v) => sum + v.value, 0);
+    try {
+      await proxy.cut();
+      const id = fx.publish({ orderId: randomUUID(), n: 7 }, { type: Drip.messageType });
+      await eventually(() => lonely.breakerState === 'open', { what: 'the breaker to open on the failed probe' });
+      await eventually(async () => (await probesWhileDown()) >= 10, { what: 'ten half-open probes to fail while the database is down' });
+      expect(await queueDepth(fx.topology.errorQueue('lonely'))).toBe(0);
+      await proxy.restore();
+      await eventually(async () => (await fx.query('select 1 from effects where message_id = $1', [id])).length === 1, { what: 'the message handled after recovery' });
+      expect(outcomes).toEqual(['rotated', 'handled']);
+      expect(lonely.breakerState).toBe('closed');
+      expect(await queueDepth(fx.topology.errorQueue('lonely'))).toBe(0);
+    } finally {
+      await lonely.stop();
+      await database.close();
+      await proxy.close();
+    }
   });
 
   it('rejects a message it cannot move to its retry queue (the broker refuses it), so it is dead-lettered to the error queue, not left unacknowledged', async () => {

@@ -3,10 +3,10 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { dropTestDatabase, eventually, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropTestDatabase, eventually, TcpProxy, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
 import { participantOf, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
-import { TcpProxy } from './tcpProxy';
+
 
 const root = path.resolve(__dirname, '..', '..');
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brokerUrls, mapBrokerUrls } from './addresses';
 
 /**
  * Where `npm start` keeps the passwords it gave the services' broker users: a file
@@ -65,21 +66,24 @@ export function servicePasswords(users: readonly string[], env: NodeJS.ProcessEn
 }
 
 /**
- * The URL a service connects to the broker with. A URL that names a user is taken as it
+ * The URL a service connects to the broker with (each address of a list alike). A URL that names a user is taken as it
  * is (a deployment gives each service its own); otherwise the service connects as the
  * user named after it, with `<SERVICE>_AMQP_PASSWORD` or the credentials file's password.
  */
 export function serviceAmqpUrl(baseUrl: string, service: string, env: NodeJS.ProcessEnv = process.env, users: readonly string[] = [service]): string {
-  const url = new URL(baseUrl);
-  if (url.username) return baseUrl;
-  const password = servicePasswords(users, env)[service]!;
-  url.username = encodeURIComponent(service);
-  url.password = encodeURIComponent(password);
-  return url.toString();
+  let password: string | undefined;
+  return mapBrokerUrls(baseUrl, (address) => {
+    const url = new URL(address);
+    if (url.username) return address;
+    password ??= servicePasswords(users, env)[service]!;
+    url.username = encodeURIComponent(service);
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  });
 }
 
-/** The virtual host named by an AMQP URL's path ("/" when it names none). */
+/** The virtual host named by an AMQP URL's path ("/" when it names none); of the first address of a list. */
 export function vhostOf(amqpUrl: string): string {
-  const pathname = new URL(amqpUrl).pathname;
+  const pathname = new URL(brokerUrls(amqpUrl)[0] ?? amqpUrl).pathname;
   return pathname.length > 1 ? decodeURIComponent(pathname.slice(1)) : '/';
 }

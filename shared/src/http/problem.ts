@@ -2,7 +2,10 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logging';
-import { valueRefusedByDatabase } from '../messaging/failures';
+import { isTransient, valueRefusedByDatabase } from '../messaging/failures';
+
+/** What a 503 for an unavailable dependency asks the client to wait. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 export interface FieldError {
   field: string;
@@ -98,6 +101,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (refused) {
       logger.warn({ err: error, method: req.method, path: req.path }, 'request refused by the database');
       return sendProblem(res, 400, 'Bad Request', `A value in the request cannot be stored: ${refused}`, [{ field: '(body)', message: refused }]);
+    }
+    // The database (or another dependency) is down or refusing connections: the client may retry, the service is not broken.
+    if (isTransient(error)) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'request failed on an unavailable dependency');
+      res.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, 'Service Unavailable', `A dependency of this service (its database) is unavailable; retry after ${DEPENDENCY_RETRY_AFTER_SECONDS} seconds`);
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     return sendProblem(res, 500, 'Internal Server Error', 'The request could not be completed');

@@ -1,11 +1,13 @@
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../logging';
 import { backoffMs } from '../backoff';
 import { redactUrl } from '../db/ensureDatabase';
+import { brokerUrls, connectToBroker, redactBrokerUrls } from '../broker/addresses';
 
 type SetupStep = (connection: ChannelModel) => Promise<void>;
 
 export interface AmqpClientOptions {
+  /** One broker address, or several comma-separated (the nodes of a cluster): see connectToBroker. */
   url: string;
   name: string;
   logger: Logger;
@@ -13,10 +15,10 @@ export interface AmqpClientOptions {
   maxReconnectDelayMs?: number;
 }
 
-/** The broker user an AMQP URL connects as: amqplib's default, guest, when it names none. */
+/** The broker user an AMQP URL (or the first of a list) connects as: amqplib's default, guest, when it names none. */
 export function brokerUserOf(url: string): string {
   try {
-    return decodeURIComponent(new URL(url).username) || 'guest';
+    return decodeURIComponent(new URL(brokerUrls(url)[0] ?? url).username) || 'guest';
   } catch {
     return 'guest';
   }
@@ -26,12 +28,17 @@ export function brokerUserOf(url: string): string {
  * One broker connection per process that heals itself: when the connection drops,
  * it reconnects with backoff and runs every registered setup step again
  * (topology, publisher channel, consumers), so callers never hold a dead channel.
+ * Given several addresses, it fails over: a reconnection tries the address after the
+ * one that was lost first, and every other before backing off.
  */
 export class AmqpClient {
   private connection: ChannelModel | undefined;
   private readonly setupSteps: SetupStep[] = [];
   private closing = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Which address of the list to try first: the one connected to, or the next after a loss. */
+  private preferred = 0;
+  private connectedTo: string | undefined;
 
   constructor(private readonly options: AmqpClientOptions) {}
 
@@ -44,13 +51,18 @@ export class AmqpClient {
     return this.connection !== undefined;
   }
 
+  /** The address connected to now (password hidden), if any. */
+  get address(): string | undefined {
+    return this.connection ? this.connectedTo : undefined;
+  }
+
   /** Connects once; fails with a message naming the URL when the broker cannot be reached. */
   async start(): Promise<void> {
     try {
       await this.open();
     } catch (error) {
       throw new Error(
-        `Cannot reach RabbitMQ at ${redactUrl(this.options.url)} (${(error as Error).message}); set AMQP_URL to point elsewhere`,
+        `Cannot reach RabbitMQ at ${redactBrokerUrls(this.options.url)} (${(error as Error).message}); set AMQP_URL to point elsewhere`,
       );
     }
   }
@@ -75,12 +87,17 @@ export class AmqpClient {
   }
 
   private async open(): Promise<void> {
-    const connection = await connect(this.options.url, {
-      noDelay: true,
-      clientProperties: { connection_name: this.options.name },
-    });
+    const urls = brokerUrls(this.options.url);
+    const { connection, index } = await connectToBroker(
+      this.options.url,
+      { noDelay: true, clientProperties: { connection_name: this.options.name } },
+      this.preferred,
+    );
     connection.on('error', (error: Error) => this.options.logger.warn({ err: error }, 'broker connection error'));
     connection.on('close', () => this.lost(connection));
+    this.preferred = index;
+    this.connectedTo = redactUrl(urls[index]!);
+    if (urls.length > 1) this.options.logger.info({ broker: this.connectedTo }, 'connected to broker node');
     this.connection = connection;
     try {
       for (const step of this.setupSteps) await step(connection);
@@ -95,7 +112,8 @@ export class AmqpClient {
     if (this.connection !== connection) return;
     this.connection = undefined;
     if (this.closing) return;
-    this.options.logger.warn('broker connection lost; reconnecting');
+    this.preferred = (this.preferred + 1) % brokerUrls(this.options.url).length;
+    this.options.logger.warn({ broker: this.connectedTo }, 'broker connection lost; reconnecting');
     this.scheduleReconnect(1);
   }
 

@@ -21,6 +21,14 @@ export interface BreakerSettings {
   callTimeoutMs?: number | false;
 }
 
+/** A probe that failed: always counted, whatever the breaker's `counts` says. */
+class ProbeFailed extends Error {
+  override name = 'ProbeFailed';
+}
+
+/** Longest a probe may take before it counts as failed (a database that accepts and never answers). */
+const PROBE_TIMEOUT_MS = 5000;
+
 export const DEFAULT_BREAKER: BreakerSettings = {
   resetTimeoutMs: 5000,
   volumeThreshold: 10,
@@ -33,6 +41,11 @@ export const DEFAULT_BREAKER: BreakerSettings = {
  * An opossum circuit breaker around any async call. Only failures that `counts`
  * accepts trip it (a handler's permanent errors are the message's fault, not the
  * dependency's). Every state change is logged and emitted as 'state'.
+ *
+ * With a `probe` (a cheap call to the dependency itself, `select 1`), the breaker also
+ * knows an outage apart from a bad call: `confirmOutage` opens it when the probe fails,
+ * whatever the traffic (an error rate needs volume), and when half-open it is the probe,
+ * not a caller's work, that decides whether to close.
  */
 export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
   private readonly circuit: CircuitBreaker<[() => Promise<unknown>], unknown>;
@@ -43,6 +56,7 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     settings: BreakerSettings = DEFAULT_BREAKER,
     counts: (error: unknown) => boolean = () => true,
     metrics?: Metrics,
+    private readonly probe?: () => Promise<unknown>,
   ) {
     super();
     this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
@@ -52,14 +66,17 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
       volumeThreshold: settings.volumeThreshold,
       errorThresholdPercentage: settings.errorThresholdPercentage,
       rollingCountTimeout: settings.rollingWindowMs,
-      errorFilter: (error: unknown) => !counts(error),
+      errorFilter: (error: unknown) => !(error instanceof ProbeFailed || counts(error)),
     });
     const changed = (state: BreakerState) => {
       (state === 'closed' ? logger.info.bind(logger) : logger.warn.bind(logger))({ breaker: name, state }, `circuit breaker ${name} is ${state}`);
       this.emit('state', state);
     };
     this.circuit.on('open', () => changed('open'));
-    this.circuit.on('halfOpen', () => changed('halfOpen'));
+    this.circuit.on('halfOpen', () => {
+      changed('halfOpen');
+      if (this.probe) void this.run(() => this.probeOnce()).catch(() => undefined);
+    });
     this.circuit.on('close', () => changed('closed'));
     if (metrics) {
       const events = { success: 'success', failure: 'failure', timeout: 'timeout', reject: 'reject', open: 'open', halfOpen: 'half_open', close: 'close' } as const;
@@ -80,8 +97,41 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     return this.circuit.opened ? 'open' : this.circuit.halfOpen ? 'halfOpen' : 'closed';
   }
 
+  /** Whether callers' work decides a half-open breaker (false when a probe does). */
+  get triesCallsWhenHalfOpen(): boolean {
+    return this.probe === undefined;
+  }
+
   run<T>(call: () => Promise<T>): Promise<T> {
     return this.circuit.fire(call) as Promise<T>;
+  }
+
+  /**
+   * After a call failed transiently: is the dependency down? Runs the probe; when it
+   * fails, opens the breaker (if closed) and answers true. Without a probe, false.
+   */
+  async confirmOutage(): Promise<boolean> {
+    if (!this.probe) return false;
+    const down = await this.probeOnce().then(
+      () => false,
+      () => true,
+    );
+    if (down && !this.circuit.opened) this.circuit.open();
+    return down;
+  }
+
+  private async probeOnce(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ProbeFailed(`probe took longer than ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.probe!(), timeout]);
+    } catch (error) {
+      throw error instanceof ProbeFailed ? error : new ProbeFailed(`probe failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   shutdown(): void {

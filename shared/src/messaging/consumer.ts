@@ -82,7 +82,9 @@ export interface Settlement {
 
 export const DEFAULT_MAX_ROTATIONS = 20;
 
-const toError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+// An error from another realm (a vm context, jest's) is no `instanceof Error`, yet keeps its code and causes.
+const toError = (error: unknown): Error =>
+  error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error) ? (error as Error) : new Error(String(error));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -95,10 +97,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * parked in a retry queue for a later redelivery, and goes to the error queue after the
  * last one. A breaker counts transient failures; when it opens, the consumer stops
  * consuming and messages wait in the work queue, so an outage fills no error queue.
- * While it is half-open, one message at a time is tried; a failed trial goes to the
- * back of the queue uncounted as a delivery, so no single message can keep the breaker
- * open, but counted as a rotation: after `maxRotations` it goes to the error queue, so no
- * message can cycle forever.
+ * Before a transient failure costs a message a delivery, the database is probed
+ * (`select 1`): if it does not answer, that is an outage, whatever the traffic, and the
+ * breaker opens at once. While it is half-open, the probe, not a message, decides
+ * whether it closes. A message that failed as the breaker opened goes to the back of the
+ * queue uncounted as a delivery, so no single message can keep the breaker open, but
+ * counted as a rotation: after `maxRotations` it goes to the error queue, so no message
+ * can cycle forever (a message that fails while its database answers is its own fault).
  *
  * Trust: the envelope must be within its bounds, and the broker-validated sender
  * (user-id) must be the producer the message's contract names, and a body's orderId must
@@ -123,7 +128,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     }
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.random = options.random ?? Math.random;
-    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient, options.metrics);
+    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient, options.metrics, () =>
+      options.pool.query('select 1'),
+    );
     this.breaker.on('state', (state) => this.steer(() => this.follow(state)));
   }
 
@@ -185,13 +192,13 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     this.control = this.control.then(change).catch((error) => this.options.logger.warn({ err: error }, 'consumer control failed'));
   }
 
-  /** Consumes fully when the breaker is closed, one message at a time when it is half-open, not at all when open. */
+  /** Consumes fully when the breaker is closed, not at all otherwise (half-open, its probe decides). */
   private async follow(state: BreakerState): Promise<void> {
     await this.pause();
-    if (state === 'open' || this.stopped) return;
+    if (state !== 'closed' || this.stopped) return;
     const channel = this.channel;
     if (!channel) return;
-    await channel.prefetch(state === 'halfOpen' ? 1 : (this.options.prefetch ?? 32));
+    await channel.prefetch(this.options.prefetch ?? 32);
     const { consumerTag } = await channel.consume(this.queue, (message) => {
       if (!message) return;
       const work = this.onMessage(channel, message).finally(() => this.inFlight.delete(work));
@@ -338,16 +345,22 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         if ((lastError as { code?: string }).code === 'EOPENBREAKER') return { kind: 'requeue', error: lastError };
         if (lastError instanceof MessageRefused) return reject(lastError.reason, lastError.message, lastError);
         if (!isTransient(lastError)) return reject('permanent-failure', describeError(lastError), lastError);
-        if (this.breaker.state !== 'closed') {
-          const rotations = previousRotations(message, target.user) + 1;
-          if (rotations < (this.options.maxRotations ?? DEFAULT_MAX_ROTATIONS)) return { kind: 'rotate', error: lastError };
-          return reject('retries-exhausted', `failed ${rotations} times while the circuit breaker was open or half-open: ${describeError(lastError)}`, lastError);
-        }
+        if (this.breaker.state !== 'closed') return this.rotate(message, target, lastError, reject);
         logger.warn({ err: lastError, deliveries, run }, 'transient handler failure');
       }
     }
+    // Before it spends a delivery: an outage (the database does not answer) is not the
+    // message's fault, however long it lasts and however little traffic there is.
+    if (await this.breaker.confirmOutage()) return this.rotate(message, target, lastError, reject);
     if (deliveries < maxDeliveries(this.retry)) return { kind: 'retry', deliveries, error: lastError };
     return reject('retries-exhausted', describeError(lastError), lastError);
+  }
+
+  /** To the back of the work queue, counted as a rotation; to the error queue after `maxRotations` of them. */
+  private rotate(message: ConsumeMessage, target: FailureTarget, error: Error, reject: (reason: RejectionReason, detail: string, error?: Error) => Outcome): Outcome {
+    const rotations = previousRotations(message, target.user) + 1;
+    if (rotations < (this.options.maxRotations ?? DEFAULT_MAX_ROTATIONS)) return { kind: 'rotate', error };
+    return reject('retries-exhausted', `failed ${rotations} times while the circuit breaker was open or half-open: ${describeError(error)}`, error);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { connect, type ChannelModel, type GetMessage } from 'amqplib';
+import type { ChannelModel, GetMessage } from 'amqplib';
+import { connectToBroker } from '../broker/addresses';
 import { brokerUserOf } from '../messaging/amqp';
 import { publishConfirmed } from '../messaging/confirm';
 import { describe, freshHeaders, type DeadMessage } from './deadMessage';
@@ -45,7 +46,7 @@ export class ErrorQueues {
   ) {}
 
   static async connect(url: string): Promise<ErrorQueues> {
-    const connection = await connect(url, { noDelay: true, clientProperties: { connection_name: 'saga-dlq' } });
+    const { connection } = await connectToBroker(url, { noDelay: true, clientProperties: { connection_name: 'saga-dlq' } });
     connection.on('error', () => undefined); // surfaced through the failing call instead
     return new ErrorQueues(connection, brokerUserOf(url));
   }

@@ -11,7 +11,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { DEFAULT_AMQP_URL, DEFAULT_NAMESPACE, redactUrl, serviceAmqpUrl, topology } from '@saga/shared';
+import { DEFAULT_AMQP_URL, DEFAULT_NAMESPACE, redactBrokerUrls, serviceAmqpUrl, topology } from '@saga/shared';
 import { isServiceName, serviceConfig, SERVICE_NAMES } from '../../../services/registry';
 import { age, audit, ErrorQueues, OutboxDeadLetters, type Filter, type QueueDepth } from '@saga/shared/operations';
 
@@ -65,7 +65,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     try {
       queues = await ErrorQueues.connect(url);
     } catch (error) {
-      throw new Error(`Cannot reach RabbitMQ at ${redactUrl(url)} (${(error as Error).message}); set AMQP_URL (and the services' passwords, see the README)`);
+      throw new Error(`Cannot reach RabbitMQ at ${redactBrokerUrls(url)} (${(error as Error).message}); set AMQP_URL (and the services' passwords, see the README)`);
     }
     try {
       await work(queues);

@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { redactUrl, unavailable, type Logger } from '@saga/shared';
+import { redactBrokerUrls, unavailable, type Logger } from '@saga/shared';
 import { audit, ErrorQueues, type DeadMessage, type Filter } from '@saga/shared/operations';
 import type { ParticipantName } from '../../../registry';
 import type { Operator } from '../api/operators';
@@ -166,7 +166,7 @@ export class ErrorQueueConsole {
     const run = async () => {
       const url = this.fleet.amqpUrl(service);
       const queues = await ErrorQueues.connect(url).catch((error: Error) => {
-        throw unavailable(`Cannot reach RabbitMQ at ${redactUrl(url)} as ${service}: ${error.message}`, 5);
+        throw unavailable(`Cannot reach RabbitMQ at ${redactBrokerUrls(url)} as ${service}: ${error.message}`, 5);
       });
       try {
         return await work(queues);
