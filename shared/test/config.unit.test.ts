@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readConfig } from '../src/config';
 import { loadServiceConfig as load, type ServiceEntry } from '../src/serviceConfig';
+import { brokerUrls, redactBrokerUrls } from '../src/broker/addresses';
+import { vhostOf } from '../src/broker/credentials';
 
 // The kernel knows no services: the test gives it entries as the registry (services/registry.ts) does.
 const entries: Record<string, ServiceEntry> = {
@@ -32,6 +34,22 @@ describe('service configuration', () => {
     const url = new URL(loadServiceConfig('billing', { AMQP_URL: 'amqp://127.0.0.1:5672/other', BILLING_AMQP_PASSWORD: 'pw' }).amqpUrl);
     expect([url.username, url.password, url.pathname]).toEqual(['billing', 'pw', '/other']);
     expect(loadServiceConfig('billing', { AMQP_URL: 'amqp://ops:x@10.0.0.1:5672/saga' }).amqpUrl).toBe('amqp://ops:x@10.0.0.1:5672/saga');
+  });
+
+  it('takes several broker addresses, the nodes of one cluster, each with the service\'s user', () => {
+    const { amqpUrl } = loadServiceConfig('billing', { AMQP_URL: 'amqp://127.0.0.1:5673/saga, amqp://127.0.0.1:5674/saga,amqp://127.0.0.1:5675/saga', BILLING_AMQP_PASSWORD: 'pw' });
+    expect(brokerUrls(amqpUrl)).toEqual(['amqp://billing:pw@127.0.0.1:5673/saga', 'amqp://billing:pw@127.0.0.1:5674/saga', 'amqp://billing:pw@127.0.0.1:5675/saga']);
+    expect(vhostOf(amqpUrl)).toBe('saga');
+    expect(redactBrokerUrls(amqpUrl)).not.toMatch(/pw/);
+    expect(() => loadServiceConfig('billing', { AMQP_URL: 'amqp://a:5672/saga,amqp://b:5672/other' })).toThrow(/AMQP_URL[\s\S]*different vhosts/);
+    expect(() => loadServiceConfig('billing', { AMQP_URL: 'amqp://a:5672/saga,http://b/saga' })).toThrow(/AMQP_URL[\s\S]*amqp:\/\/ or amqps:\/\//);
+    expect(() => loadServiceConfig('billing', { AMQP_URL: ' , ' })).toThrow(/AMQP_URL[\s\S]*no broker address/);
+  });
+
+  it('names its replica: REPLICA_ID, else the host and process', () => {
+    expect(loadServiceConfig('billing', { BILLING_AMQP_PASSWORD: 'pw', REPLICA_ID: 'billing-2' }).replicaId).toBe('billing-2');
+    expect(loadServiceConfig('billing', { BILLING_AMQP_PASSWORD: 'pw' }).replicaId).toMatch(new RegExp(`-${process.pid}$`));
+    expect(() => loadServiceConfig('billing', { BILLING_AMQP_PASSWORD: 'pw', REPLICA_ID: 'a b{}' })).toThrow(/REPLICA_ID/);
   });
 
   it('reads retry delays, with an override per service', () => {
