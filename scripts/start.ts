@@ -1,10 +1,12 @@
 /**
- * `npm start`: provisions the broker (the saga's vhost, one user per service, their
- * permissions; see README "Security"), then runs every service of services/registry.ts
- * as a process of its own (each with its outbox relay and consumer) and prints their
- * URLs once each answers GET /health, with the console's URL and, when none is configured,
- * an operator token generated for this run (the console is read-only without one). If one
- * cannot start (PostgreSQL or RabbitMQ unreachable, say), its reason is printed and
+ * `npm start [-- --replicas N]`: provisions the broker (the saga's vhost, one user per
+ * service, their permissions; see README "Security"), then runs every service of
+ * services/registry.ts as N processes (REPLICAS, default 1), each with its outbox relay,
+ * consumer and sweepers, competing for the same queue and rows, and prints their URLs once
+ * each answers GET /health, with the console's URL and, when none is configured, an
+ * operator token generated for this run (the console is read-only without one). Replica r
+ * of a service is `<service>-r` (REPLICA_ID) and listens on the service's port + 100 (r - 1).
+ * If one cannot start (PostgreSQL or RabbitMQ unreachable, say), its reason is printed and
  * everything stops with a non-zero exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,6 +19,21 @@ const root = path.resolve(__dirname, '..');
 const services = SERVICE_NAMES;
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+
+/** How many processes of each service: `--replicas N`, else REPLICAS, else 1. */
+function replicaCount(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+  const at = argv.indexOf('--replicas');
+  const given = at >= 0 ? argv[at + 1] : env.REPLICAS;
+  if (given === undefined || given === '') return 1;
+  const count = Number(given);
+  if (!Number.isInteger(count) || count < 1 || count > 16) {
+    throw new Error(`${at >= 0 ? '--replicas' : 'REPLICAS'} must be a whole number from 1 to 16, not ${JSON.stringify(given)}`);
+  }
+  return count;
+}
+
+/** Replica r's HTTP port: the service's own for the first, then 100 apart. */
+const REPLICA_PORT_STEP = 100;
 
 function stopAll(code: number): void {
   if (stopping) return;
@@ -51,29 +68,36 @@ async function main(): Promise<void> {
     const { vhost, namespace, via } = await provisionServiceUsers(services, process.env);
     process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace}, through the ${via})\n`);
   }
-  const urls = services.map((service) => {
-    const config = serviceConfig(service);
-    return { service, url: `http://127.0.0.1:${config.port}` };
+  const replicas = replicaCount(process.argv.slice(2), process.env);
+  const processes = services.flatMap((service) => {
+    const { port } = serviceConfig(service);
+    return Array.from({ length: replicas }, (_, index) => {
+      const replica = `${service}-${index + 1}`;
+      const replicaPort = port + index * REPLICA_PORT_STEP;
+      return { service, replica, port: replicaPort, url: `http://127.0.0.1:${replicaPort}` };
+    });
   });
-  for (const service of services) {
+  for (const { service, replica, port } of processes) {
     const child = spawn(process.execPath, ['--import', 'tsx', participantOf(service).main], {
       cwd: root,
       stdio: 'inherit',
-      env: service === 'order' ? env : process.env, // only the order service takes operator actions
+      // Only the order service takes operator actions.
+      env: { ...(service === 'order' ? env : process.env), REPLICA_ID: replica, [`${service.toUpperCase()}_PORT`]: String(port) },
     });
-    children.set(service, child);
+    children.set(replica, child);
     child.on('exit', (code, signal) => {
       if (stopping) return;
-      process.stderr.write(`${service} service exited (${signal ?? `code ${code}`}); stopping the others\n`);
+      process.stderr.write(`${replica} exited (${signal ?? `code ${code}`}); stopping the others\n`);
       stopAll(code || 1);
     });
   }
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
-  const healthy = await Promise.all(urls.map(({ service, url }) => waitHealthy(url, children.get(service)!)));
+  const healthy = await Promise.all(processes.map(({ replica, url }) => waitHealthy(url, children.get(replica)!)));
   if (stopping || !healthy.every(Boolean)) return;
-  const lines = urls.map(({ service, url }) => `  ${service.padEnd(Math.max(...services.map((name) => name.length)))} ${url}`);
-  const consoleUrl = `${urls.find(({ service }) => service === 'order')!.url}/console/`;
+  const width = Math.max(...processes.map(({ replica }) => replica.length));
+  const lines = processes.map(({ replica, url }) => `  ${(replicas > 1 ? replica : replica.replace(/-1$/, '')).padEnd(width)} ${url}`);
+  const consoleUrl = `${processes.find(({ service }) => service === 'order')!.url}/console/`;
   const token = generated ? `Operator token (generated for this run; set OPERATOR_TOKEN to choose one): ${generated}` : 'Operator token: the one configured in OPERATOR_TOKEN / OPERATOR_TOKENS';
   process.stdout.write(`\nAll services are up:\n${lines.join('\n')}\n\nConsole: ${consoleUrl}\n${token}\nPress Ctrl+C to stop.\n\n`);
 }
