@@ -1,6 +1,7 @@
 // Test tiers by file suffix: *.unit.test.ts (pure, no I/O), *.int.test.ts (real
-// PostgreSQL and RabbitMQ), *.e2e.test.ts (all three services over HTTP), *.fault.test.ts
-// (the services as processes, with crashes, outages and duplicates injected),
+// PostgreSQL and RabbitMQ), *.e2e.test.ts (all the services over HTTP), *.fault.test.ts
+// (the services as processes, replicas of each on a local three-node RabbitMQ cluster,
+// with crashes, outages and duplicates injected),
 // *.adversarial.test.ts (hostile messages and requests against the running system),
 // *.browser.test.ts (the console in headless Chromium against the running system).
 const transform = {
@@ -21,7 +22,13 @@ module.exports = {
     { ...common, displayName: 'integration', testMatch: ['**/*.int.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
     { ...common, displayName: 'adversarial', testMatch: ['**/*.adversarial.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
-    { ...common, displayName: 'fault', testMatch: ['**/*.fault.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
+    {
+      ...common,
+      displayName: 'fault',
+      testMatch: ['**/*.fault.test.ts'],
+      globalSetup: '<rootDir>/test/support/faultCluster.js',
+      globalTeardown: '<rootDir>/test/support/faultClusterTeardown.js',
+    },
     { ...common, displayName: 'browser', testMatch: ['**/*.browser.test.ts'], globalSetup: '<rootDir>/test/support/requireServices.js' },
   ],
 };

@@ -9,6 +9,7 @@ import { dropDatabase, ensureDatabase } from './db/ensureDatabase';
 import { BrokerAdmin } from './broker/provision';
 import { provisionServiceUsers, DEFAULT_ADMIN_URL } from './brokerSetup';
 import { serviceAmqpUrl } from './broker/credentials';
+import { connectToBroker, mapBrokerUrls } from './broker/addresses';
 import type { ServiceName } from './serviceConfig';
 import { directExchangeOf, topology } from './messaging/topology';
 
@@ -55,23 +56,34 @@ export async function deleteNamespace(namespace: string, queues: string[]): Prom
 export class TestBroker {
   private constructor(
     readonly vhost: string,
-    /** The broker address with this vhost and no user: what the services' AMQP_URL is set to. */
+    /** The broker address (or addresses) with this vhost and no user: what the services' AMQP_URL is set to. */
     readonly url: string,
     /** The services with a user here. */
     readonly services: readonly ServiceName[],
+    /** The management API of the broker it is on. */
+    readonly adminUrl: string,
   ) {}
 
   /**
    * `services`: the users to make (the system's, from services/registry.ts, or a kernel
    * test's own); `publishes` widens what a service may publish (a test's own message types), by service.
    */
-  static async provision(namespace: string, services: readonly ServiceName[], publishes: Partial<Record<string, string>> = {}): Promise<TestBroker> {
-    const base = new URL(TEST_AMQP_URL);
-    base.username = '';
-    base.password = '';
-    base.pathname = `/${encodeURIComponent(namespace)}`;
-    const broker = new TestBroker(namespace, base.toString(), services);
-    await provisionServiceUsers(services, { ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace }, publishes);
+  static async provision(
+    namespace: string,
+    services: readonly ServiceName[],
+    publishes: Partial<Record<string, string>> = {},
+    /** Which broker: the machine's (by default), or a cluster's nodes (comma-separated) and its management API. */
+    at: { amqpUrl: string; adminUrl: string } = { amqpUrl: TEST_AMQP_URL, adminUrl: TEST_ADMIN_URL },
+  ): Promise<TestBroker> {
+    const url = mapBrokerUrls(at.amqpUrl, (address) => {
+      const base = new URL(address);
+      base.username = '';
+      base.password = '';
+      base.pathname = `/${encodeURIComponent(namespace)}`;
+      return base.toString();
+    });
+    const broker = new TestBroker(namespace, url, services, at.adminUrl);
+    await provisionServiceUsers(services, { ...process.env, AMQP_URL: broker.url, MESSAGING_NAMESPACE: namespace, RABBITMQ_ADMIN_URL: at.adminUrl }, publishes);
     return broker;
   }
 
@@ -82,13 +94,13 @@ export class TestBroker {
 
   /** A connection as one of the services' users (its errors are swallowed: a test sees them on its channels). */
   async connectAs(service: string): Promise<ChannelModel> {
-    const connection = await connect(this.urlOf(service));
+    const { connection } = await connectToBroker(this.urlOf(service), {});
     connection.on('error', () => undefined);
     return connection;
   }
 
   async delete(): Promise<void> {
-    await new BrokerAdmin(TEST_ADMIN_URL).deleteVhost(this.vhost);
+    await new BrokerAdmin(this.adminUrl).deleteVhost(this.vhost);
   }
 }
 

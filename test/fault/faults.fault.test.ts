@@ -1,138 +1,275 @@
 import { eventually } from '@saga/shared/testing';
-import { Shop } from '../support/api';
-import { breakerBecomes, placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
-import { closeBrokerConnections, countBrokerConnections } from '../support/brokerConnections';
+import type { Shop } from '../support/api';
+import { printResults, type ScenarioResult } from '../support/batch';
+import type { BrokerCluster } from '../support/brokerCluster';
+import { busiestNode, closeBrokerConnections, countBrokerConnections } from '../support/brokerConnections';
 import { Duplicator } from '../support/duplicator';
-import { ProcessSystem } from '../support/processSystem';
+import { BATCH, runScenario, SCENARIO_TIMEOUT_MS, startFaultSystem, strikeAt, type Fault } from '../support/faultSuite';
+import { ensurePostgresRuns, restartPostgres, stopPostgres } from '../support/postgresServer';
+import type { ProcessSystem } from '../support/processSystem';
 import { SERVICE_NAMES, type ServiceName } from '../support/system';
 
-// Each scenario runs a batch of mixed orders (happy, no stock, no funds) while a fault
-// strikes, then checks that every order ended as its kind must, and the invariants of
-// ARCHITECTURE.md: all terminal, stock and money conserved, no double charge, error
-// queues empty.
+// Each scenario runs a batch of mixed orders while a fault strikes, on REPLICAS processes
+// of every service and the three-node RabbitMQ cluster with quorum queues, then checks
+// that every order ended as its kind must and the invariants of ARCHITECTURE.md (see
+// runScenario). `npm run test:fault -- --full` runs 500 orders per scenario.
 
-const BATCH = 30;
 const results: ScenarioResult[] = [];
 let system: ProcessSystem;
+let cluster: BrokerCluster;
 let shop: Shop;
 
 beforeAll(async () => {
-  system = await ProcessSystem.start('fault', {
+  ({ system, cluster, shop } = await startFaultSystem('fault', {
     IMMEDIATE_RETRIES: '1',
     RETRY_DELAYS_MS: '200,1000,3000',
     BREAKER_RESET_MS: '1000',
     BREAKER_VOLUME_THRESHOLD: '5',
-  });
-  shop = new Shop(system);
-});
+    // Deadlines are scenario 7's (deadline.fault) and the frozen replica's (replicas.fault):
+    // here an outage must delay orders, never fail them.
+    SAGA_STEP_TIMEOUT_MS: '600000',
+    SAGA_TIMEOUT_MS: '1200000',
+  }));
+}, 300_000);
 afterAll(async () => {
-  printResults('Fault suite (real processes, PostgreSQL and RabbitMQ)', results);
+  printResults('Fault suite (replicas of every service, three-node RabbitMQ cluster, PostgreSQL)', results);
+  await ensurePostgresRuns();
+  await cluster?.ensureUp();
   await system?.stop();
-});
+}, 300_000);
 
-/** Runs a batch with `fault` injected along the way, records the row, and asserts everything held. */
-async function scenario(
-  name: string,
-  fault: { afterEach?: (placed: number) => void; before?: () => Promise<void>; settle?: () => Promise<void> },
-) {
-  const fixture = await prepare(shop);
-  await fault.before?.();
-  const started = Date.now();
-  const orders = await placeOrders(system, fixture, BATCH, { afterEach: fault.afterEach });
-  await fault.settle?.();
-  const outcome = await verdict(shop, system, fixture, orders);
-  const held = outcome.terminal === BATCH && outcome.wrongOutcomes.length === 0 && outcome.broken.length === 0;
-  results.push({ scenario: name, orders: BATCH, terminal: outcome.terminal, held, drainSeconds: (Date.now() - started) / 1000 });
-  expect(outcome.wrongOutcomes).toEqual([]);
-  expect(outcome.broken).toEqual([]);
-  expect(outcome.terminal).toBe(BATCH);
+const scenario = (name: string, fault: Fault) => runScenario(system, shop, results, name, fault);
+
+/** Starts `work` when the batch reaches the strike count; settle waits for it. */
+function strike(work: () => Promise<void>, at = strikeAt()): Pick<Fault, 'afterEach' | 'settle'> {
+  let running: Promise<void> | undefined;
+  return {
+    afterEach: (placed) => {
+      if (placed === at) running = work();
+    },
+    settle: async () => {
+      await running;
+    },
+  };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('fault suite', () => {
-  it.each(SERVICE_NAMES)('kill -9 the %s service mid-batch and restart it', async (service: ServiceName) => {
-    let restart: Promise<void> | undefined;
-    await scenario(`kill -9 ${service}`, {
-      afterEach: (placed) => {
-        if (placed === 10) restart = system.kill(service).then(() => system.startService(service));
-      },
-      settle: async () => {
-        await restart;
-      },
-    });
-  });
+  it.each(SERVICE_NAMES)(
+    'kill -9 every replica of the %s service mid-batch and restart them',
+    async (service: ServiceName) => {
+      await scenario(`kill -9 ${service} (all replicas)`, strike(() => system.kill(service).then(() => system.startService(service))));
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('crash every relay between publish and delete, and restart it', async () => {
-    const crashed: ServiceName[] = [];
-    let watchers: Array<Promise<void>> = [];
-    await scenario('relay crash after publish, before delete', {
-      before: async () => {
-        for (const service of SERVICE_NAMES) {
-          await system.kill(service);
-          await system.startService(service, { FAULT_RELAY_CRASH_AFTER_BATCHES: '3' });
-        }
-        watchers = SERVICE_NAMES.map(async (service) => {
-          await system.exited(service);
-          crashed.push(service);
-          await system.startService(service);
-        });
-      },
-      settle: async () => {
-        // Every relay publishes more than 3 batches in a batch of orders, so each crashes once.
-        await eventually(() => crashed.length === SERVICE_NAMES.length, { timeoutMs: 90_000, what: 'every relay to crash' });
-        await Promise.all(watchers);
-      },
-    });
-    expect(crashed.sort()).toEqual([...SERVICE_NAMES].sort());
-  });
+  it(
+    'kill -9 one replica of every service at once, and restart them',
+    async () => {
+      await scenario(
+        'kill -9 one replica of every service',
+        strike(async () => {
+          await Promise.all(SERVICE_NAMES.map((service) => system.kill(service, 'SIGKILL', 1)));
+          await Promise.all(SERVICE_NAMES.map((service) => system.startService(service, {}, 1)));
+        }),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('close every broker connection mid-batch: services reconnect by themselves', async () => {
-    const closings: Array<Promise<number>> = [];
-    await scenario('broker connections closed twice', {
-      afterEach: (placed) => {
-        const prefix = `${system.namespace}:`;
-        if (placed === 8) closings.push(closeBrokerConnections(prefix));
-        // The second cut waits until every service is back, so it cuts each of them again.
-        if (placed === 20) {
-          closings.push(
-            closings[0]!
-              .then(() => eventually(async () => (await countBrokerConnections(prefix)) >= SERVICE_NAMES.length, { timeoutMs: 60_000, what: 'every service to reconnect' }))
-              .then(() => closeBrokerConnections(prefix)),
+  it(
+    'crash relays between publish and delete, and restart them',
+    async () => {
+      const crashed = new Set<ServiceName>();
+      /** Replicas whose process with the crash flag has exited (and was started again without it). */
+      const exited = new Set<string>();
+      let watchers: Array<Promise<void>> = [];
+      let crashing = true;
+      await scenario('relay crash after publish, before delete', {
+        before: async () => {
+          for (const service of SERVICE_NAMES) {
+            await system.kill(service, 'SIGTERM');
+            await system.startService(service, { FAULT_RELAY_CRASH_AFTER_BATCHES: '3' });
+          }
+          watchers = SERVICE_NAMES.flatMap((service) =>
+            system.replicas(service).map(async ({ index, id }) => {
+              await system.exited(service, index);
+              if (crashing) crashed.add(service);
+              exited.add(id);
+              await system.startService(service, {}, index);
+            }),
           );
+        },
+        settle: async () => {
+          // Each service publishes more than 3 batches in a batch of orders, so a replica of each crashes.
+          await eventually(() => crashed.size === SERVICE_NAMES.length, { timeoutMs: 120_000, what: 'a relay of every service to crash' });
+          crashing = false;
+          // A replica whose relay never reached its crash point is stopped, and started again without the flag.
+          for (const service of SERVICE_NAMES) {
+            for (const { index, id } of system.replicas(service)) if (!exited.has(id)) await system.kill(service, 'SIGTERM', index);
+          }
+          await Promise.all(watchers);
+        },
+      });
+      expect([...crashed].sort()).toEqual([...SERVICE_NAMES].sort());
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'close every broker connection mid-batch, twice: services reconnect by themselves',
+    async () => {
+      const prefix = `${system.namespace}:`;
+      const processes = SERVICE_NAMES.length * system.replicaCount;
+      const closed: number[] = [];
+      await scenario(
+        'broker connections closed twice',
+        strike(async () => {
+          closed.push(await closeBrokerConnections(cluster.adminUrl, prefix));
+          // The second cut waits until every process is back, so it cuts each of them again.
+          await eventually(async () => (await countBrokerConnections(cluster.adminUrl, prefix)) >= processes, { timeoutMs: 60_000, what: 'every process to reconnect' });
+          closed.push(await closeBrokerConnections(cluster.adminUrl, prefix));
+        }),
+      );
+      expect(Math.min(...closed)).toBeGreaterThanOrEqual(processes);
+      await eventually(async () => {
+        for (const service of SERVICE_NAMES) {
+          for (const { index } of system.replicas(service)) if ((await system.health(service, index)).body.checks.broker !== 'up') return false;
         }
-      },
-      settle: async () => {
-        expect(Math.min(...(await Promise.all(closings)))).toBeGreaterThanOrEqual(SERVICE_NAMES.length);
-      },
-    });
-    for (const service of SERVICE_NAMES) expect((await system.health(service)).body.checks.broker).toBe('up');
-  });
+        return true;
+      }, { what: 'every process connected again' });
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it("make billing's database unreachable: its breaker opens, nothing reaches an error queue, the batch completes", async () => {
-    let outage: Promise<void> | undefined;
-    await scenario('billing database unreachable', {
-      afterEach: (placed) => {
-        if (placed !== 6) return;
-        outage = (async () => {
+  it(
+    'kill -9 the broker node the services are connected to, mid-batch, then restart it',
+    async () => {
+      await scenario(
+        'kill -9 one RabbitMQ node',
+        strike(async () => {
+          const busiest = await busiestNode(cluster.adminUrl, `${system.namespace}:`);
+          const node = Math.max(1, cluster.layout.nodes.findIndex((each) => each.name === busiest) + 1);
+          await cluster.killNode(node);
+          try {
+            await sleep(3000);
+          } finally {
+            await cluster.startNode(node);
+          }
+        }),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'stop the whole broker cluster mid-batch and start it again',
+    async () => {
+      await scenario(
+        'whole RabbitMQ cluster restarted',
+        strike(async () => {
+          try {
+            await cluster.stopAll();
+          } finally {
+            await cluster.startAll();
+          }
+        }),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "make billing's database unreachable: its breakers open, nothing reaches an error queue, the batch completes",
+    async () => {
+      await scenario(
+        'billing database unreachable',
+        strike(async () => {
           await system.databaseProxies.billing!.cut();
-          await breakerBecomes(system, 'billing', 'consumer', 'open');
-          await new Promise((resolve) => setTimeout(resolve, 1500));
-          await system.databaseProxies.billing!.restore();
-        })();
-      },
-      settle: async () => {
-        await outage;
-      },
-    });
-    await breakerBecomes(system, 'billing', 'consumer', 'closed');
-  });
+          try {
+            await eventually(async () => {
+              for (const { index } of system.replicas('billing')) if ((await system.health('billing', index)).body.breakers?.consumer === 'open') return true;
+              return false;
+            }, { timeoutMs: 60_000, what: "a billing replica's consumer breaker to open" });
+            await sleep(1500);
+          } finally {
+            await system.databaseProxies.billing!.restore();
+          }
+        }),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
-  it('deliver every message twice: no effect happens twice', async () => {
-    const duplicator = await Duplicator.start(system.namespace, system.broker);
-    try {
-      await scenario('every message delivered twice', {});
-      expect(duplicator.copies).toBeGreaterThan(BATCH);
-    } finally {
-      await duplicator.stop();
-    }
-  });
+  it(
+    'make PostgreSQL slow for every service (300 ms more per round trip) for a while',
+    async () => {
+      const proxies = SERVICE_NAMES.map((service) => system.databaseProxies[service]!);
+      await scenario(
+        'PostgreSQL slow (+300 ms per round trip)',
+        strike(async () => {
+          for (const proxy of proxies) proxy.slow(150);
+          try {
+            await sleep(10_000);
+          } finally {
+            for (const proxy of proxies) proxy.slow(0);
+          }
+        }),
+      );
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'restart the PostgreSQL server mid-batch',
+    async () => {
+      try {
+        await scenario('PostgreSQL restarted', strike(() => restartPostgres()));
+      } finally {
+        await ensurePostgresRuns();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'stop PostgreSQL for 60 s at low traffic: nothing reaches an error queue, clients get 503 with Retry-After, never 500',
+    async () => {
+      try {
+        const orders = Math.max(12, Math.round(BATCH / 2));
+        const { answers } = await scenario('PostgreSQL stopped 60 s, low traffic', {
+          orders,
+          concurrency: 1,
+          paceMs: 300,
+          ...strike(async () => {
+            await stopPostgres();
+            try {
+              await sleep(60_000);
+            } finally {
+              await ensurePostgresRuns();
+            }
+          }, strikeAt(orders)),
+        });
+        expect(answers.byStatus.get(503) ?? 0).toBeGreaterThan(0);
+      } finally {
+        await ensurePostgresRuns();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'deliver every message twice: no effect happens twice',
+    async () => {
+      const duplicator = await Duplicator.start(system.namespace, system.broker);
+      try {
+        await scenario('every message delivered twice', {});
+        expect(duplicator.copies).toBeGreaterThan(BATCH);
+      } finally {
+        await duplicator.stop();
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });

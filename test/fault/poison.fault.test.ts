@@ -94,5 +94,5 @@ it('handles a poison message, a transiently failing one and an always failing on
   await eventually(async () => (await effectsOf(3)) === 1, { what: 'the replayed message to be handled' });
   expect(outcomesOf(doomed).at(-1)).toBe('handled');
   expect((await fx.channel.checkQueue(fx.topology.errorQueue('billing'))).messageCount).toBe(0);
-  results.push({ scenario: 'poison / flaky / always failing + dlq replay', orders: 3, terminal: 3, held: true, drainSeconds: (Date.now() - started) / 1000 });
+  results.push({ scenario: 'poison / flaky / always failing + dlq replay', replicas: 1, orders: 3, terminal: 3, held: true, drainSeconds: (Date.now() - started) / 1000 });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { eventually } from '@saga/shared/testing';
 import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { RunningSystem, Shop } from './api';
@@ -68,16 +69,39 @@ export interface PlacedOrder {
   kind: OrderKind;
 }
 
+/** What the order API answered while orders were placed: a count per status, and the 503s that lacked Retry-After. */
+export class Answers {
+  readonly byStatus = new Map<number, number>();
+  unavailableWithoutRetryAfter = 0;
+
+  record(status: number, headers: Headers): void {
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+    if (status === 503 && !/^\d+$/.test(headers.get('retry-after') ?? '')) this.unavailableWithoutRetryAfter += 1;
+  }
+
+  /** Answers no client should ever get: a 5xx other than 503 (with its Retry-After). */
+  get serverErrors(): string[] {
+    const wrong = [...this.byStatus].filter(([status]) => status >= 500 && status !== 503).map(([status, n]) => `${n} answered ${status}`);
+    return this.unavailableWithoutRetryAfter > 0 ? [...wrong, `${this.unavailableWithoutRetryAfter} answered 503 without Retry-After`] : wrong;
+  }
+}
+
 /**
- * Places `count` mixed orders, `concurrency` at a time. Each carries an Idempotency-Key
- * and is retried until accepted, so orders placed while the order service is down or
- * restarting are neither lost nor doubled. `afterEach` runs after each acceptance.
+ * Places `count` mixed orders, `concurrency` at a time (each worker waiting `paceMs`
+ * between orders, for low traffic). Each carries an Idempotency-Key and is retried until
+ * accepted, so orders placed while the order service or its database is down are neither
+ * lost nor doubled. `afterEach` runs after each acceptance; `answers` tallies every reply.
  */
 export async function placeOrders(
   system: RunningSystem,
   fixture: Fixture,
   count: number,
-  { concurrency = 4, afterEach }: { concurrency?: number; afterEach?: (placed: number) => void | Promise<void> } = {},
+  {
+    concurrency = 4,
+    paceMs = 0,
+    afterEach,
+    answers,
+  }: { concurrency?: number; paceMs?: number; afterEach?: (placed: number) => void | Promise<void>; answers?: Answers } = {},
 ): Promise<PlacedOrder[]> {
   const placed: PlacedOrder[] = [];
   let next = 0;
@@ -91,13 +115,15 @@ export async function placeOrders(
           const reply = await call(`${system.url('order')}/api/orders`, { body: body(fixture, kind), headers: { 'Idempotency-Key': key } }).catch(
             () => undefined,
           );
+          if (reply) answers?.record(reply.status, reply.headers);
           return reply?.status === 202 ? (reply.body.id as string) : undefined;
         },
-        { timeoutMs: 90_000, intervalMs: 200, what: `order ${key} to be accepted` },
+        { timeoutMs: 180_000, intervalMs: 200, what: `order ${key} to be accepted` },
       );
       placed.push({ id: accepted, kind });
       fixture.world.orders.push(accepted);
       await afterEach?.(placed.length);
+      if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -109,6 +135,15 @@ export interface Verdict {
   terminal: number;
   wrongOutcomes: string[];
   broken: string[];
+  /** The 99th percentile of the sagas' time from start to end, in seconds (terminal ones). */
+  p99Seconds: number;
+}
+
+/** The nearest-rank percentile `p` (0-100) of `values`; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 /** Waits until every order is terminal (or the deadline), then checks outcomes and invariants. */
@@ -117,7 +152,7 @@ export async function verdict(
   system: RunningSystem,
   fixture: Fixture,
   orders: PlacedOrder[],
-  { timeoutMs = 180_000, expected = (kind: OrderKind) => EXPECTED[kind] as string } = {},
+  { timeoutMs = 180_000, expected = (kind: OrderKind): string | string[] => EXPECTED[kind] } = {},
 ): Promise<Verdict> {
   const statuses = new Map<string, string>();
   await eventually(
@@ -133,28 +168,52 @@ export async function verdict(
   ).catch(() => undefined);
   const terminal = orders.filter((o) => (statuses.get(o.id) ?? 'Pending') !== 'Pending').length;
   const wrongOutcomes = orders
-    .filter((o) => statuses.get(o.id) !== 'Pending' && statuses.get(o.id) !== expected(o.kind))
+    .filter((o) => (statuses.get(o.id) ?? 'Pending') !== 'Pending' && ![expected(o.kind)].flat().includes(statuses.get(o.id)!))
     .map((o) => `${o.kind} order ${o.id} ended ${statuses.get(o.id)}`);
-  return { orders: orders.length, terminal, wrongOutcomes, broken: await brokenInvariants(shop, system, fixture.world) };
+  const durations: number[] = [];
+  for (const order of orders) {
+    const saga = (await shop.saga(order.id).catch(() => undefined))?.body as { createdAt?: string; completedAt?: string | null } | undefined;
+    if (saga?.createdAt && saga.completedAt) durations.push((Date.parse(saga.completedAt) - Date.parse(saga.createdAt)) / 1000);
+  }
+  return { orders: orders.length, terminal, wrongOutcomes, broken: await brokenInvariants(shop, system, fixture.world), p99Seconds: percentile(durations, 99) };
 }
 
 /** One row of the fault suite's closing table. */
 export interface ScenarioResult {
   scenario: string;
+  /** Processes per service. */
+  replicas: number;
   orders: number;
   terminal: number;
   held: boolean;
+  /** From the first order placed to the last one ended. */
   drainSeconds: number;
+  /** The sagas' p99 start-to-end time (none for a scenario of messages, not orders). */
+  p99Seconds?: number;
 }
 
 export function printResults(title: string, results: ScenarioResult[]): void {
   const rows = [
-    ['scenario', 'orders', 'terminal', 'invariants held', 'time to drain'],
-    ...results.map((r) => [r.scenario, String(r.orders), String(r.terminal), r.held ? 'yes' : 'NO', `${r.drainSeconds.toFixed(1)} s`]),
+    ['scenario', 'replicas', 'orders', 'terminal', 'invariants held', 'time to drain', 'p99 end-to-end'],
+    ...results.map((r) => [
+      r.scenario,
+      String(r.replicas),
+      String(r.orders),
+      String(r.terminal),
+      r.held ? 'yes' : 'NO',
+      `${r.drainSeconds.toFixed(1)} s`,
+      r.p99Seconds === undefined ? '-' : `${r.p99Seconds.toFixed(2)} s`,
+    ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`);
   process.stdout.write(`\n${title}\n${lines.join('\n')}\n\n`);
+  // FAULT_TABLE=<file>: the same rows appended as Markdown (what the README's table is made from).
+  const file = process.env.FAULT_TABLE;
+  if (file) {
+    const markdown = rows.map((row, i) => `| ${row.join(' | ')} |${i === 0 ? `\n|${row.map(() => ' --- |').join('')}` : ''}`);
+    appendFileSync(file, `\n**${title}**\n\n${markdown.join('\n')}\n`);
+  }
 }
 
 /** Polls a service's /health until its breakers report `state` for `which`. */

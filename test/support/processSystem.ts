@@ -3,10 +3,9 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { dropTestDatabase, eventually, TcpProxy, TestBroker, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropTestDatabase, eventually, TcpProxy, TestBroker, TEST_ADMIN_URL, TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
 import { participantOf, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
-
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -18,20 +17,42 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface ProcessSystemOptions {
+  /** false: services reach their databases directly (for measuring, not for cutting). */
+  proxies?: boolean;
+  /** Arguments for each service's node (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Processes per service (replica r is `<service>-r`), sharing its database and queue. */
+  replicas?: number;
+  /** The broker to run on: the machine's by default, or a cluster's nodes (comma-separated) and management API. */
+  broker?: { amqpUrl: string; adminUrl: string };
+}
+
+/** One process of a service: its replica number (1-based) and id. */
+export interface Replica {
+  service: ServiceName;
+  index: number;
+  id: string;
+}
+
 /**
- * The registry's services as real child processes, as `npm start` runs them, so a test can
- * kill -9 one and start it again. Each service reaches its database through a TcpProxy
- * that the test can cut. Logs go to one file per service under the OS temp folder.
+ * The registry's services as real child processes, as `npm start` runs them (with
+ * `replicas`, as `npm start -- --replicas N` does), so a test can kill -9 one, freeze it,
+ * or start it again. Each service reaches its database through a TcpProxy that the test
+ * can cut or slow down (shared by its replicas). Logs go to one file per replica under
+ * the OS temp folder.
  */
 export class ProcessSystem implements RunningSystem {
-  private readonly children = new Map<ServiceName, ChildProcess>();
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly frozen = new Set<string>();
   readonly logDir: string;
 
   private constructor(
     readonly namespace: string,
     private readonly env: Record<ServiceName, NodeJS.ProcessEnv>,
-    private readonly ports: Record<ServiceName, number>,
+    private readonly ports: Map<string, number>,
     private readonly nodeArgs: string[],
+    readonly replicaCount: number,
     readonly databaseProxies: Partial<Record<ServiceName, TcpProxy>>,
     /** Each service's database, reached directly (not through its proxy). */
     readonly databaseUrls: Record<ServiceName, string>,
@@ -42,25 +63,17 @@ export class ProcessSystem implements RunningSystem {
     mkdirSync(this.logDir, { recursive: true });
   }
 
-  /**
-   * With `proxies: false` services reach their databases directly (for measuring, not for
-   * cutting); `nodeArgs` go to each service's node (e.g. `--cpu-prof`).
-   */
-  static async start(
-    name: string,
-    env: NodeJS.ProcessEnv = {},
-    { proxies: withProxies = true, nodeArgs = [] as string[] } = {},
-  ): Promise<ProcessSystem> {
+  static async start(name: string, env: NodeJS.ProcessEnv = {}, options: ProcessSystemOptions = {}): Promise<ProcessSystem> {
+    const { proxies: withProxies = true, nodeArgs = [], replicas = 1, broker: at = { amqpUrl: TEST_AMQP_URL, adminUrl: TEST_ADMIN_URL } } = options;
     const namespace = uniqueName(name).replaceAll('_', '-');
-    const broker = await TestBroker.provision(namespace, SERVICE_NAMES);
+    const broker = await TestBroker.provision(namespace, SERVICE_NAMES, {}, at);
     const server = new URL(TEST_POSTGRES_URL);
     const perService = {} as Record<ServiceName, NodeJS.ProcessEnv>;
-    const ports = {} as Record<ServiceName, number>;
+    const ports = new Map<string, number>();
     const proxies: Partial<Record<ServiceName, TcpProxy>> = {};
     const urls = {} as Record<ServiceName, string>;
     for (const service of SERVICE_NAMES) {
-      const prefix = service.toUpperCase();
-      ports[service] = await freePort();
+      for (let index = 1; index <= replicas; index += 1) ports.set(replicaId(service, index), await freePort());
       const direct = new URL(TEST_POSTGRES_URL);
       direct.pathname = `/${namespace.replaceAll('-', '_')}_${service}`;
       urls[service] = direct.toString();
@@ -74,74 +87,114 @@ export class ProcessSystem implements RunningSystem {
       perService[service] = {
         ...process.env,
         AMQP_URL: broker.url,
+        RABBITMQ_ADMIN_URL: at.adminUrl,
         MESSAGING_NAMESPACE: namespace,
         LOG_LEVEL: 'info',
-        [`${prefix}_DATABASE_URL`]: viaProxy.toString(),
-        [`${prefix}_PORT`]: String(ports[service]),
+        [`${service.toUpperCase()}_DATABASE_URL`]: viaProxy.toString(),
         ...env,
       };
     }
-    // Where each service finds the others' HTTP APIs (the order service's console asks them).
+    // Where each service finds the others' HTTP APIs (the order service's console asks them): their first replica.
     for (const service of SERVICE_NAMES) {
       for (const other of SERVICE_NAMES) {
-        perService[service][`${other.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[other]}`;
+        perService[service][`${other.toUpperCase()}_URL`] = `http://127.0.0.1:${ports.get(replicaId(other, 1))}`;
         if (other !== service) perService[service][`${other.toUpperCase()}_DATABASE_URL`] = urls[other];
       }
     }
-    const system = new ProcessSystem(namespace, perService, ports, nodeArgs, proxies, urls, broker);
+    const system = new ProcessSystem(namespace, perService, ports, nodeArgs, replicas, proxies, urls, broker);
     await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
     return system;
   }
 
-  url(service: ServiceName): string {
-    return `http://127.0.0.1:${this.ports[service]}`;
+  /** Every process of `service`, running or not. */
+  replicas(service: ServiceName): Replica[] {
+    return Array.from({ length: this.replicaCount }, (_, i) => ({ service, index: i + 1, id: replicaId(service, i + 1) }));
   }
 
-  /** Starts a service (with extra environment, e.g. a fault flag) and waits until /health answers 200. */
-  async startService(service: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
-    const log = createWriteStream(path.join(this.logDir, `${service}.log`), { flags: 'a' });
+  /** A running (and not frozen) replica's URL, the first replica's when none runs. */
+  url(service: ServiceName): string {
+    const serving = this.replicas(service).find((r) => this.isRunning(service, r.index) && !this.frozen.has(r.id)) ?? this.replicas(service)[0]!;
+    return this.replicaUrl(service, serving.index);
+  }
+
+  replicaUrl(service: ServiceName, index: number): string {
+    return `http://127.0.0.1:${this.ports.get(replicaId(service, index))}`;
+  }
+
+  /** Starts every replica of the service not running (or only `index`), with extra environment (a fault flag, say), and waits until each answers /health. */
+  async startService(service: ServiceName, extraEnv: NodeJS.ProcessEnv = {}, index?: number): Promise<void> {
+    const starting = this.replicas(service).filter((r) => (index === undefined || r.index === index) && !this.isRunning(service, r.index));
+    await Promise.all(starting.map((r) => this.startReplica(r, extraEnv)));
+  }
+
+  private async startReplica({ service, index, id }: Replica, extraEnv: NodeJS.ProcessEnv): Promise<void> {
+    const log = createWriteStream(path.join(this.logDir, `${id}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', participantOf(service).main], {
       cwd: root,
-      env: { ...this.env[service], ...extraEnv },
+      env: { ...this.env[service], REPLICA_ID: id, [`${service.toUpperCase()}_PORT`]: String(this.ports.get(id)), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    this.children.set(service, child);
+    this.children.set(id, child);
+    this.frozen.delete(id);
     await eventually(
       async () => {
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${this.logDir}/${service}.log`);
-        return fetch(`${this.url(service)}/health`).then((r) => r.ok, () => false);
+        if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}; see ${this.logDir}/${id}.log`);
+        return fetch(`${this.replicaUrl(service, index)}/health`).then((r) => r.ok, () => false);
       },
-      { timeoutMs: 60_000, intervalMs: 100, what: `${service} to answer /health` },
+      { timeoutMs: 60_000, intervalMs: 100, what: `${id} to answer /health` },
     );
   }
 
-  /** The service's process id, while it runs. */
-  pid(service: ServiceName): number | undefined {
-    return this.isRunning(service) ? this.children.get(service)?.pid : undefined;
+  /** A replica's process id, while it runs. */
+  pid(service: ServiceName, index = 1): number | undefined {
+    return this.isRunning(service, index) ? this.children.get(replicaId(service, index))?.pid : undefined;
   }
 
-  isRunning(service: ServiceName): boolean {
-    const child = this.children.get(service);
+  /** Whether the replica's process is alive (a frozen one is). */
+  isRunning(service: ServiceName, index = 1): boolean {
+    const child = this.children.get(replicaId(service, index));
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
-  /** Resolves when the service's process has exited (it crashed, or was killed). */
-  exited(service: ServiceName): Promise<void> {
-    const child = this.children.get(service);
+  /** Resolves when the replica's process has exited (it crashed, or was killed). */
+  exited(service: ServiceName, index = 1): Promise<void> {
+    const child = this.children.get(replicaId(service, index));
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  async kill(service: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const exited = this.exited(service);
-    this.children.get(service)?.kill(signal);
-    await exited;
+  /** Kills every replica of the service (or only `index`) and waits for them to exit. */
+  async kill(service: ServiceName, signal: NodeJS.Signals = 'SIGKILL', index?: number): Promise<void> {
+    const targets = this.replicas(service).filter((r) => index === undefined || r.index === index);
+    await Promise.all(
+      targets.map(async (r) => {
+        const exited = this.exited(service, r.index);
+        const child = this.children.get(r.id);
+        if (this.frozen.has(r.id) && signal !== 'SIGKILL') child?.kill('SIGCONT'); // a stopped process cannot act on SIGTERM
+        child?.kill(signal);
+        this.frozen.delete(r.id);
+        await exited;
+      }),
+    );
   }
 
-  async health(service: ServiceName): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${this.url(service)}/health`);
+  /** SIGSTOP: the replica keeps its connections and its unacknowledged deliveries, and does nothing, until thawed. */
+  freeze(service: ServiceName, index: number): void {
+    const id = replicaId(service, index);
+    this.children.get(id)?.kill('SIGSTOP');
+    this.frozen.add(id);
+  }
+
+  thaw(service: ServiceName, index: number): void {
+    const id = replicaId(service, index);
+    this.children.get(id)?.kill('SIGCONT');
+    this.frozen.delete(id);
+  }
+
+  async health(service: ServiceName, index?: number): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${index === undefined ? this.url(service) : this.replicaUrl(service, index)}/health`);
     return { status: response.status, body: await response.json() };
   }
 
@@ -152,3 +205,5 @@ export class ProcessSystem implements RunningSystem {
     for (const url of Object.values(this.databaseUrls)) await dropTestDatabase(url);
   }
 }
+
+const replicaId = (service: ServiceName, index: number) => `${service}-${index}`;

@@ -1,0 +1,50 @@
+import type { Shop } from '../support/api';
+import { EXPECTED, printResults, type OrderKind, type ScenarioResult } from '../support/batch';
+import { runScenario, SCENARIO_TIMEOUT_MS, startFaultSystem, strikeAt } from '../support/faultSuite';
+import type { ProcessSystem } from '../support/processSystem';
+
+// A replica frozen with SIGSTOP keeps its broker connection and the deliveries it had
+// taken, unacknowledged, and does nothing. Frozen past the step deadlines, its sagas time
+// out and compensate through the other replicas; thawed, it handles what it held, late.
+// Its late work must change nothing: the inbox, the tombstones a compensation leaves and
+// the row locks decide, so the invariants hold whatever ended which way.
+
+const STEP_TIMEOUT_MS = 3000;
+const results: ScenarioResult[] = [];
+let system: ProcessSystem;
+let shop: Shop;
+
+beforeAll(async () => {
+  ({ system, shop } = await startFaultSystem('fault_replicas', { SAGA_STEP_TIMEOUT_MS: String(STEP_TIMEOUT_MS), DEADLINE_SWEEP_INTERVAL_MS: '200' }));
+}, 300_000);
+afterAll(async () => {
+  printResults('Fault suite: a frozen replica', results);
+  await system?.stop();
+}, 300_000);
+
+it(
+  'freeze a billing replica with SIGSTOP past its step deadlines, then resume it: its late work changes nothing',
+  async () => {
+    let thawed: Promise<void> | undefined;
+    const { orders } = await runScenario(system, shop, results, 'billing replica frozen past its deadlines (SIGSTOP)', {
+      // Payments the frozen replica held time out: those orders may end Failed, whatever their kind.
+      expected: (kind: OrderKind) => [EXPECTED[kind], 'Failed'],
+      afterEach: (count) => {
+        if (count !== strikeAt()) return;
+        system.freeze('billing', 1);
+        thawed = new Promise((resolve) => setTimeout(resolve, STEP_TIMEOUT_MS * 3)).then(() => system.thaw('billing', 1));
+      },
+      settle: async () => {
+        await thawed;
+      },
+    });
+    // The freeze did what it is for: some payment step passed its deadline while the replica held it.
+    const timedOut = [];
+    for (const order of orders) {
+      const { history } = (await shop.saga(order.id)).body as { history: Array<{ status: string }> };
+      if (history.some((entry) => entry.status === 'TimedOut')) timedOut.push(order.id);
+    }
+    expect(timedOut.length).toBeGreaterThan(0);
+  },
+  SCENARIO_TIMEOUT_MS,
+);

@@ -1,0 +1,2 @@
+// Jest globalTeardown of the fault tier (see faultCluster.js).
+module.exports = require('./faultCluster').teardown;
