@@ -284,14 +284,15 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
 
   /** The delivery's spans, children of the trace context the message carries. */
   private traceOf(message: ConsumeMessage): DeliveryTrace {
-    const { type, headers = {} } = message.properties;
-    const deliveryCount = previousDeliveries(message, this.options.amqp.user) + 1;
+    const { type, userId, headers = {} } = message.properties;
+    // Put back by this service itself (a retry, a replay): in the queue since then, not since its first publish.
+    const requeuedAt = userId === this.options.amqp.user ? (headers['x-replayed-at'] ?? headers[ERROR_HEADER.lastFailureAt]) : undefined;
     return new DeliveryTrace(this.tracer, {
       properties: message.properties,
       type: typeof type === 'string' && this.handlers.has(type) ? type : 'unknown',
       queue: this.queue,
-      deliveryCount,
-      enqueuedAt: deliveryCount > 1 ? (headers[ERROR_HEADER.lastFailureAt] ?? headers[HEADER.publishedAt]) : headers[HEADER.publishedAt],
+      deliveryCount: previousDeliveries(message, this.options.amqp.user) + 1,
+      enqueuedAt: requeuedAt ?? headers[HEADER.publishedAt],
     });
   }
 

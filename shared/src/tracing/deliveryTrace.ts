@@ -13,8 +13,8 @@ export interface Delivery {
   /** This delivery's number, the first being 1. */
   deliveryCount: number;
   /**
-   * When the message went into the queue it came from: its relay's publish, or, on a
-   * redelivery, its last failure (the service put it into a retry queue then).
+   * When the message went into the queue it came from: its relay's publish, or, on one the
+   * service put back itself, its last failure (into a retry queue) or its replay.
    */
   enqueuedAt: unknown;
 }
