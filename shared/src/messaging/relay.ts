@@ -176,15 +176,7 @@ export class OutboxRelay {
       const { published, setAside } = await transaction(this.options.pool, take, async (opened) => {
         const rows = opened.rows.sort((a, b) => a.seq - b.seq);
         if (rows.length === 0) return { value: { published: 0, setAside: [] as SetAside[] } };
-        const spans = new OutboxSpans(this.tracer, rows, this.options.topology.exchange);
-        let aside: SetAside[];
-        try {
-          aside = await this.breaker.run(() => this.publish(worker, rows, spans));
-        } catch (error) {
-          spans.failed(error);
-          throw error;
-        }
-        spans.confirmed(aside);
+        const aside = await this.breaker.run(() => this.publishTraced(worker, rows));
         await this.options.afterPublish?.(rows.map((row) => row.id));
         const now = (this.options.now ?? (() => new Date()))();
         return { value: { published: rows.length - aside.length, setAside: aside }, closing: keepAll(aside, now) };
@@ -251,6 +243,19 @@ export class OutboxRelay {
   private async pause(ms: number): Promise<void> {
     const until = Date.now() + ms;
     while (this.running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
+  }
+
+  /** publish, with each row's outbox span (only when the breaker lets a batch be tried: an open one makes no spans). */
+  private async publishTraced(worker: number, rows: OutboxRow[]): Promise<SetAside[]> {
+    const spans = new OutboxSpans(this.tracer, rows, this.options.topology.exchange);
+    try {
+      const setAside = await this.publish(worker, rows, spans);
+      spans.confirmed(setAside);
+      return setAside;
+    } catch (error) {
+      spans.failed(error);
+      throw error;
+    }
   }
 
   /** Publishes the rows and waits for their confirms; returns the rows that can never be published. */
