@@ -46,6 +46,25 @@ export function rabbitPasswordHash(user: string, password: string, salt: Buffer 
 /** Host ports compose gives PostgreSQL, RabbitMQ (AMQP, management, metrics), Prometheus and Grafana. */
 const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, 9090, 3030];
 
+// Tracing (docs/tracing.md): the services send their spans to Jaeger over OTLP/HTTP, and
+// the console links each saga's trace in Jaeger's UI. A block of its own, kept apart.
+const JAEGER_HOST_PORTS = [16686, 4318];
+const TRACING_ENV = `    OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
+    TRACE_UI_URL: http://localhost:16686/trace/{traceId}
+`;
+function jaegerService(): string {
+  const clash = services.find((s) => JAEGER_HOST_PORTS.includes(s.port));
+  if (clash) throw new Error(`services/registry.ts: ${clash.name}'s port ${clash.port} is a host port compose gives Jaeger (${JAEGER_HOST_PORTS.join(', ')})`);
+  return `  # Traces: UI on :16686, OTLP/HTTP on :4318 (also for services run with npm start).
+  jaeger:
+    image: jaegertracing/all-in-one:1.62.0
+    environment:
+      COLLECTOR_OTLP_ENABLED: 'true'
+    ports: ['16686:16686', '4318:4318']
+
+`;
+}
+
 function dockerCompose(): string {
   const clash = services.find((s) => INFRA_HOST_PORTS.includes(s.port));
   if (clash) throw new Error(`services/registry.ts: ${clash.name}'s port ${clash.port} is a host port compose gives the infrastructure (${INFRA_HOST_PORTS.join(', ')})`);
@@ -78,7 +97,7 @@ x-service: &service
   restart: unless-stopped
   environment: &service-env
     HTTP_HOST: 0.0.0.0
-  depends_on:
+${TRACING_ENV}  depends_on:
     postgres: { condition: service_healthy }
     rabbitmq: { condition: service_healthy }
 
@@ -132,7 +151,7 @@ ${blocks.join('\n')}
     ports: ['3030:3000']
     depends_on: [prometheus]
 
-volumes:
+${jaegerService()}volumes:
   postgres-data:
 `;
 }

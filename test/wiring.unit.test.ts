@@ -1,4 +1,4 @@
-import { buildSagaMachine, createLogger, Metrics, openDatabase, sagaReplies, shortName, systemRuntime, topology, type MessageHandler, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
+import { buildSagaMachine, createLogger, Metrics, openDatabase, sagaReplies, ServiceTracer, shortName, systemRuntime, topology, type MessageHandler, type ServiceDefinition, type ServiceDeps } from '@saga/shared';
 import * as contracts from '@saga/shared/contracts';
 import { PARTICIPANTS } from '../services/registry';
 import { orderSagaVersions } from '../services/order/src/domain/orderSaga.versions';
@@ -17,7 +17,7 @@ const database = openDatabase('postgres://127.0.0.1:1/never', { max: 1 });
 afterAll(() => database.close());
 const handlersOf = (definition: ServiceDefinition, name: string): readonly MessageHandler[] =>
   typeof definition.handlers === 'function'
-    ? definition.handlers({ database, metrics: new Metrics(name), logger: createLogger(name, 'silent'), runtime: systemRuntime, topology: topology('wiring'), amqp: undefined as never } satisfies ServiceDeps)
+    ? definition.handlers({ database, metrics: new Metrics(name), logger: createLogger(name, 'silent'), runtime: systemRuntime, topology: topology('wiring'), amqp: undefined as never, tracer: new ServiceTracer(name, 'wiring') } satisfies ServiceDeps)
     : definition.handlers;
 /** Every participant's handlers (the orchestrator's excepted), from the registry. */
 const participantHandlers = PARTICIPANTS.filter((p) => p.name !== orchestrator).flatMap((p) => handlersOf(p.definition({}), p.name));

@@ -38,3 +38,7 @@ export * from './saga/definition';
 export * from './saga/saga.machine';
 export * from './saga/versions';
 export * from './db/notifications';
+export * from './tracing/propagation';
+export * from './tracing/serviceTracer';
+export * from './tracing/startTracing';
+export * from './tracing/traceHeaders';

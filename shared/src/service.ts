@@ -12,6 +12,8 @@ import { OutboxRelay } from './messaging/relay';
 import { serviceGrant } from './broker/provision';
 import { topology, type Topology } from './messaging/topology';
 import { systemRuntime, type Runtime } from './runtime';
+import { ServiceTracer } from './tracing/serviceTracer';
+import { startTracing } from './tracing/startTracing';
 import type { ServiceConfig } from './serviceConfig';
 
 export interface ServiceDeps {
@@ -21,6 +23,8 @@ export interface ServiceDeps {
   topology: Topology;
   logger: Logger;
   runtime: Runtime;
+  /** Starts the service's spans (a no-op unless tracing is on: docs/tracing.md). */
+  tracer: ServiceTracer;
 }
 
 /** Work a service does on its own schedule (a deadline sweeper, say), started after its consumer. */
@@ -76,9 +80,12 @@ export async function startService(
       `Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)} (${(error as Error).message}); set ${config.databaseUrlVariable} to point elsewhere`,
     );
   }
+  // Stopped last (stoppers run in reverse): the spans of everything else's stop are flushed too.
+  const tracing = startTracing({ service: config.service, replicaId: config.replicaId, env: process.env });
+  const tracer = new ServiceTracer(config.service, config.replicaId);
   const database = openDatabase(config.databaseUrl, { max: config.databasePoolSize });
   const amqp = new AmqpClient({ url: config.amqpUrl, name: `${config.namespace}:${config.service}:${config.replicaId}`, logger });
-  const stoppers: Array<() => Promise<void>> = [() => database.close()];
+  const stoppers: Array<() => Promise<void>> = [() => tracing.stop(), () => database.close()];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch((error) => logger.warn({ err: error }, 'stop failed'));
   };
@@ -95,7 +102,7 @@ export async function startService(
     const topo = topology(config.namespace);
     const metrics = new Metrics(config.service, config.replicaId);
     registerOutboxGauges(metrics, database);
-    const deps: ServiceDeps = { database, metrics, amqp, topology: topo, logger, runtime };
+    const deps: ServiceDeps = { database, metrics, amqp, topology: topo, logger, runtime, tracer };
     definition.instrument?.(deps);
 
     const relay = new OutboxRelay({
@@ -112,6 +119,7 @@ export async function startService(
       publishes: new RegExp(serviceGrant(config.namespace, config.service).publishes),
       breaker: { ...config.breaker, callTimeoutMs: false }, // publishing has its own confirm timeout
       metrics,
+      tracer,
     });
     await relay.start();
     stoppers.push(() => relay.stop());
@@ -131,6 +139,7 @@ export async function startService(
       breaker: config.breaker,
       queueType: config.queueType,
       metrics,
+      tracer,
     });
     await consumer.start();
     stoppers.push(() => consumer.stop());
@@ -144,6 +153,7 @@ export async function startService(
       logger,
       metrics,
       openapi: definition.openapi,
+      tracer,
       routes: (expressApp) => definition.routes(expressApp, deps),
       health: [
         { name: 'database', healthy: () => database.pool.query('select 1').then(() => true) },

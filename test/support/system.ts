@@ -8,6 +8,8 @@ export { SERVICE_NAMES, type ServiceName };
 /** The registry's services in this process, on free ports, with databases and a broker namespace of their own. */
 export class TestSystem {
   readonly services = new Map<ServiceName, RunningService>();
+  /** Further replicas started beside the services (see startReplica). */
+  private readonly replicas: RunningService[] = [];
 
   private constructor(
     readonly namespace: string,
@@ -60,6 +62,13 @@ export class TestSystem {
     return running;
   }
 
+  /** Starts another replica of `service` (same database, queue and broker user; replica id `replicaId`), stopped with the system. */
+  async startReplica(service: ServiceName, replicaId: string): Promise<RunningService> {
+    const running = await startService(participantOf(service).definition(this.env), { ...this.configs[service], replicaId });
+    this.replicas.push(running);
+    return running;
+  }
+
   /** Runs SQL in a service's own database (a test's stand-in for a fault in one of its tables, say). */
   async sql(service: ServiceName, text: string): Promise<void> {
     const client = new Client({ connectionString: this.configs[service].databaseUrl });
@@ -77,6 +86,7 @@ export class TestSystem {
   }
 
   async stop(): Promise<void> {
+    for (const replica of this.replicas.splice(0)) await replica.stop();
     for (const service of [...this.services.keys()]) await this.stopService(service);
     await this.broker.delete();
     for (const service of SERVICE_NAMES) await dropTestDatabase(this.configs[service].databaseUrl);

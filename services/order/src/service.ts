@@ -52,7 +52,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
       const logger = deps.logger.child({ component: 'console' });
       consoleRoutes(app, {
         fleet,
-        listing: new SagaListing(deps.database.db, versions, stuckRules(settings)),
+        listing: new SagaListing(deps.database.db, versions, stuckRules(settings), settings.traceUiUrl),
         errorQueues: new ErrorQueueConsole(fleet, env, logger),
         operators,
         runtime: deps.runtime,
@@ -64,7 +64,7 @@ export function orderService(settings: OrderSettings, webhooks: WebhookSettings,
     background: (deps) => [
       compose(deps).events,
       { start: () => undefined, stop: async () => void (await Promise.all([compose(deps).fleet.close(), compose(deps).reader.close()])) },
-      new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' }), stuckRules(settings), settings.journalRetentionMs),
+      new DeadlineSweeper(deps.database, compose(deps).sagas, settings.deadlineSweepIntervalMs, deps.runtime, deps.logger.child({ component: 'deadline-sweeper' }), stuckRules(settings), settings.journalRetentionMs, deps.tracer),
       new WebhookDispatcher(deps.database, webhooks, deps.runtime, deps.logger.child({ component: 'webhooks' }), deps.metrics),
     ],
   };

@@ -22,6 +22,8 @@ export interface OrderSettings {
   journalRetentionMs: number;
   /** Server-Sent Event streams: how soon after a commit readers look, how often they look anyway, how many may be open. */
   eventStreams: { debounceMs: number; tickMs: number; maxReaders: number };
+  /** Where the console links a saga's trace: a URL with `{traceId}` in it (TRACE_UI_URL, e.g. Jaeger's); unset, no link. */
+  traceUiUrl: string | undefined;
 }
 
 const TOKEN = /^[\x21-\x7e]{16,512}$/;
@@ -41,6 +43,16 @@ const OperatorTokens = z
 
 const KNOWN_VERSIONS = ORDER_SAGA_VERSIONS.map((declared) => declared.version);
 
+/** `{traceId}` once, in an http(s) URL: what the console's link is made of (the trace id is hex, so the link stays that URL). */
+const TraceUiUrl = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .refine((template) => template.split('{traceId}').length === 2, 'must contain {traceId} once, e.g. http://127.0.0.1:16686/trace/{traceId}')
+    .refine((template) => z.url({ protocol: /^https?$/ }).safeParse(template.replace('{traceId}', '0'.repeat(32))).success, 'must be an http or https URL')
+    .optional(),
+);
+
 /** The order service's own settings, read once at start-up. */
 export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSettings {
   const raw = readConfig(
@@ -57,6 +69,7 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
       SAGA_STUCK_AFTER_MS: positiveInt(60_000),
       EVENT_STREAM_MAX_CLIENTS: positiveInt(200),
       JOURNAL_RETENTION_DAYS: positiveInt(30),
+      TRACE_UI_URL: TraceUiUrl,
     },
     env,
   );
@@ -68,5 +81,6 @@ export function loadOrderSettings(env: NodeJS.ProcessEnv = process.env): OrderSe
     stuckAfterMs: raw.SAGA_STUCK_AFTER_MS,
     journalRetentionMs: raw.JOURNAL_RETENTION_DAYS * 86_400_000,
     eventStreams: { debounceMs: 50, tickMs: 1000, maxReaders: raw.EVENT_STREAM_MAX_CLIENTS },
+    traceUiUrl: raw.TRACE_UI_URL,
   };
 }

@@ -25,6 +25,7 @@ function stored(...events: EventFor[]): StoredSaga {
     createdAt: now,
     definitionVersion: started.version,
     version: 1,
+    traceContext: null,
   };
   for (const event of events) {
     const result = transitionSaga(versions, saga, input.orderId, event, now, timeouts);

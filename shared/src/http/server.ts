@@ -6,7 +6,9 @@ import express, { type Express, type RequestHandler } from 'express';
 import { parse as parseYaml } from 'yaml';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
+import type { ServiceTracer } from '../tracing/serviceTracer';
 import { errorHandler, HttpProblem, notFoundRoute } from './problem';
+import { traceRequests } from './traceRequests';
 
 export interface HealthCheck {
   name: string;
@@ -30,11 +32,14 @@ export function createApp(options: {
   bodyLimit?: string;
   /** Absolute path of the service's OpenAPI document (YAML), served as JSON at `GET /openapi.json`. */
   openapi?: string;
+  /** A span per request, when this process records spans (docs/tracing.md). */
+  tracer?: ServiceTracer;
 }): Express {
   // Read once, at start: a broken document fails the start, not a request.
   const openapi: unknown = options.openapi ? parseYaml(readFileSync(options.openapi, 'utf8')) : undefined;
   const app = express();
   app.disable('x-powered-by');
+  if (options.tracer?.recording) app.use(traceRequests(options.tracer));
   const metrics = options.metrics;
   if (metrics) {
     app.use((req, res, next) => {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { context } from '@opentelemetry/api';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import type { Pool } from 'pg';
@@ -8,10 +9,14 @@ import { transaction } from '../db/transaction';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { Runtime } from '../runtime';
+import { DeliveryTrace } from '../tracing/deliveryTrace';
+import { ServiceTracer } from '../tracing/serviceTracer';
+import type { TraceHeaders } from '../tracing/traceHeaders';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
-import { decodeBody, fromProperties, senderOf, type Envelope } from './envelope';
+import { decodeBody, fromProperties, HEADER, senderOf, type Envelope } from './envelope';
 import {
+  ERROR_HEADER,
   previousDeliveries,
   previousRotations,
   RepublishFailed,
@@ -58,6 +63,8 @@ export interface ConsumerOptions {
    */
   maxRotations?: number;
   metrics?: Metrics;
+  /** Records each delivery's time in the broker and its handling as spans (docs/tracing.md). */
+  tracer?: ServiceTracer;
 }
 
 type Outcome =
@@ -114,6 +121,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   private readonly retry: RetryPolicy;
   private readonly breaker: Breaker;
   private readonly random: () => number;
+  private readonly tracer: ServiceTracer;
   private channel: ConfirmChannel | undefined;
   private consumerTag: string | undefined;
   private control: Promise<void> = Promise.resolve();
@@ -128,6 +136,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     }
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.random = options.random ?? Math.random;
+    this.tracer = options.tracer ?? new ServiceTracer(options.service, 'unknown');
     this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient, options.metrics, () =>
       options.pool.query('select 1'),
     );
@@ -220,7 +229,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       messageType: message.properties.type,
     });
     const started = performance.now();
-    const settle = (result: Settlement['result'], reason?: RejectionReason): void => {
+    const delivery = this.traceOf(message);
+    const settle = (result: Settlement['result'], reason?: RejectionReason, detail?: string): void => {
+      delivery.settled(result, detail ?? reason);
       this.measure(message, result, (performance.now() - started) / 1000);
       this.emit('settled', { messageId: message.properties.messageId, messageType: message.properties.type, result, ...(reason ? { reason } : {}) });
     };
@@ -233,7 +244,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       now: this.options.runtime.now(),
     };
     try {
-      const outcome = await this.process(message, target, logger);
+      const outcome = await context.with(delivery.context, () => this.process(message, target, logger, delivery));
       switch (outcome.kind) {
         case 'ack':
           if (outcome.result === 'duplicate') logger.info('duplicate delivery acknowledged without effect');
@@ -261,19 +272,35 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
           await sendToErrorQueue(channel, message, this.options.topology.errorQueue(this.options.endpoint), target, outcome.rejection);
           channel.ack(message);
           this.options.metrics?.deadLettered.inc({ queue: this.queue, reason: outcome.rejection.reason });
-          return settle('rejected', outcome.rejection.reason);
+          return settle('rejected', outcome.rejection.reason, `${outcome.rejection.reason}: ${outcome.rejection.detail}`);
       }
     } catch (error) {
       if (error instanceof RepublishFailed && this.nack(channel, message)) {
         // It could not be encoded or was not confirmed: the broker dead-letters it to the error queue instead.
         logger.error({ err: error }, 'message could not be moved; rejected, so the broker dead-letters it to the error queue');
         this.options.metrics?.deadLettered.inc({ queue: this.queue, reason: 'republish-failed' });
+        delivery.failed(error);
         return settle('nacked');
       }
       // The channel died: the message was not acked, so the broker redelivers it.
       logger.warn({ err: error }, 'message left unacknowledged for redelivery');
+      delivery.failed(toError(error));
       settle('unacknowledged');
     }
+  }
+
+  /** The delivery's spans, children of the trace context the message carries. */
+  private traceOf(message: ConsumeMessage): DeliveryTrace {
+    const { type, userId, headers = {} } = message.properties;
+    // Put back by this service itself (a retry, a replay): in the queue since then, not since its first publish.
+    const requeuedAt = userId === this.options.amqp.user ? (headers['x-replayed-at'] ?? headers[ERROR_HEADER.lastFailureAt]) : undefined;
+    return new DeliveryTrace(this.tracer, {
+      properties: message.properties,
+      type: typeof type === 'string' && this.handlers.has(type) ? type : 'unknown',
+      queue: this.queue,
+      deliveryCount: previousDeliveries(message, this.options.amqp.user) + 1,
+      enqueuedAt: requeuedAt ?? headers[HEADER.publishedAt],
+    });
   }
 
   /** Rejects without requeue (dead-lettered to the error queue); false if the channel is gone (the broker then redelivers). */
@@ -311,7 +338,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     if (result === 'retried') metrics.retries.inc({ queue });
   }
 
-  private async process(message: ConsumeMessage, target: FailureTarget, logger: Logger): Promise<Outcome> {
+  private async process(message: ConsumeMessage, target: FailureTarget, logger: Logger, delivery: DeliveryTrace): Promise<Outcome> {
     const deliveries = previousDeliveries(message, target.user) + 1;
     const reject = (reason: RejectionReason, detail: string, error?: Error): Outcome => ({
       kind: 'reject',
@@ -339,9 +366,10 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     for (let run = 0; run <= this.retry.immediateRetries; run += 1) {
       if (run > 0) await sleep(immediateBackoffMs(run, this.random));
       try {
-        return { kind: 'ack', result: await this.breaker.run(() => this.handleOnce(handler, parsed.data, envelope, logger)) };
+        return { kind: 'ack', result: await this.breaker.run(() => this.handleOnce(handler, parsed.data, envelope, logger, delivery.outgoing)) };
       } catch (error) {
         lastError = toError(error);
+        delivery.failed(lastError);
         if ((lastError as { code?: string }).code === 'EOPENBREAKER') return { kind: 'requeue', error: lastError };
         if (lastError instanceof MessageRefused) return reject(lastError.reason, lastError.message, lastError);
         if (!isTransient(lastError)) return reject('permanent-failure', describeError(lastError), lastError);
@@ -367,7 +395,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
    * One transaction in two round trips: the inbox claim, the handler's key lock and its
    * loads go with BEGIN; its writes and its replies with COMMIT.
    */
-  private async handleOnce(handler: MessageHandler, body: unknown, envelope: Envelope, logger: Logger): Promise<'handled' | 'duplicate'> {
+  private async handleOnce(handler: MessageHandler, body: unknown, envelope: Envelope, logger: Logger, trace: TraceHeaders | undefined): Promise<'handled' | 'duplicate'> {
     const { pool, runtime, endpoint, service } = this.options;
     const committed: Array<() => void> = [];
     const loads = (handler.load as ((body: unknown, envelope: Envelope) => Loads) | undefined)?.(body, envelope) ?? {};
@@ -394,6 +422,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
         causationId: envelope.messageId,
         conversationId: envelope.conversationId,
         runtime,
+        trace,
       };
       const writes: Statement[] = [];
       const replies: ReturnType<typeof outboxRows> = [];

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { MessageProperties, Options } from 'amqplib';
+import { traceHeadersFrom } from '../tracing/traceHeaders';
 
 /** What travels with every message besides its body: who it is, what caused it, which order it concerns. */
 export interface Envelope {
@@ -15,6 +16,13 @@ export interface Envelope {
   source: string;
   /** When its relay published it (set on the way out, so never in an outbox row). */
   publishedAt?: string;
+  /**
+   * The W3C trace context it continues (docs/tracing.md): in an outbox row, the context it
+   * was written in; on the wire, its relay's span. Absent when there is none, or when what
+   * came was not well formed (a fresh trace starts: it is never a reason to refuse a message).
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export const HEADER = {
@@ -30,6 +38,9 @@ export const HEADER = {
    * user-id is the receiving service's own (nobody else can publish with that user-id).
    */
   originalUserId: 'x-original-user-id',
+  /** W3C Trace Context, under the names the OpenTelemetry messaging conventions use for AMQP headers. */
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const;
 
 /**
@@ -66,6 +77,8 @@ export function toPublishOptions(envelope: Envelope, userId?: string, publishedA
       [HEADER.conversationId]: envelope.conversationId,
       [HEADER.sentAt]: envelope.sentAt,
       ...(publishedAt ? { [HEADER.publishedAt]: publishedAt.toISOString() } : {}),
+      ...(envelope.traceparent ? { [HEADER.traceparent]: envelope.traceparent } : {}),
+      ...(envelope.traceparent && envelope.tracestate ? { [HEADER.tracestate]: envelope.tracestate } : {}),
     },
   };
 }
@@ -139,6 +152,7 @@ export function fromProperties(properties: IncomingProperties): Envelope | { inv
     return { invalid: `content-encoding ${describeValue(properties.contentEncoding)} is not supported (send the body as plain UTF-8 JSON)` };
   }
   const correlationId = properties.correlationId as string;
+  const trace = traceHeadersFrom(headers[HEADER.traceparent], headers[HEADER.tracestate]);
   return {
     messageId: properties.messageId as string,
     messageType,
@@ -148,6 +162,7 @@ export function fromProperties(properties: IncomingProperties): Envelope | { inv
     sentAt: (sentAt as string | undefined) ?? new Date(0).toISOString(),
     source: properties.appId ?? 'unknown',
     ...(publishedAt === undefined ? {} : { publishedAt: publishedAt as string }),
+    ...trace,
   };
 }
 

@@ -3,6 +3,8 @@ import type { BodyOf, Contract, DecidedMessage } from '../contracts/common';
 import type { Executor } from '../db/database';
 import { insertRows, type Statement } from '../db/statement';
 import type { Runtime } from '../runtime';
+import { activeTraceHeaders } from '../tracing/propagation';
+import type { TraceHeaders } from '../tracing/traceHeaders';
 import type { Envelope } from './envelope';
 
 /** The columns of a message row, shared by the outbox and the rows set aside from it (their headers differ: see each). */
@@ -54,6 +56,8 @@ export interface SendContext {
   causationId: string | null;
   conversationId: string;
   runtime: Runtime;
+  /** The trace the messages continue (the handling of the message that caused them, say); unset: the active one, if any. */
+  trace?: TraceHeaders;
 }
 
 export function message<C extends Contract>(
@@ -75,6 +79,7 @@ type OutboxRow = typeof outbox.$inferInsert;
  */
 export function outboxRows(context: SendContext, messages: OutgoingMessage[]): OutboxRow[] {
   const now = context.runtime.now();
+  const trace = context.trace ?? activeTraceHeaders();
   return messages.map((outgoing) => {
     const payload = outgoing.contract.schema.parse(outgoing.body);
     const headers: Envelope = {
@@ -85,6 +90,7 @@ export function outboxRows(context: SendContext, messages: OutgoingMessage[]): O
       conversationId: context.conversationId,
       sentAt: now.toISOString(),
       source: context.source,
+      ...trace,
     };
     return {
       id: headers.messageId,

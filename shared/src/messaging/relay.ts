@@ -7,6 +7,8 @@ import { NotificationListener } from '../db/notifications';
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
+import { OutboxSpans } from '../tracing/outboxSpans';
+import { ServiceTracer } from '../tracing/serviceTracer';
 import type { AmqpClient } from './amqp';
 import { Breaker, DEFAULT_BREAKER, type BreakerSettings, type BreakerState } from './breaker';
 import { confirmed } from './confirm';
@@ -45,6 +47,8 @@ export interface RelayOptions {
    * broker never closes the channel over it.
    */
   publishes?: RegExp;
+  /** Records each row's time in the outbox as a span (docs/tracing.md). */
+  tracer?: ServiceTracer;
 }
 
 type OutboxRow = typeof outbox.$inferSelect;
@@ -127,8 +131,10 @@ export class OutboxRelay {
   private readonly channelErrors = new WeakMap<ConfirmChannel, Error & { code: number }>();
   /** Opens when publishing keeps failing (broker unreachable): the relay then waits instead of spinning. */
   private readonly breaker: Breaker;
+  private readonly tracer: ServiceTracer;
 
   constructor(private readonly options: RelayOptions) {
+    this.tracer = options.tracer ?? new ServiceTracer('unknown', 'unknown');
     this.batchSize = options.batchSize ?? 200;
     this.workers = options.workers ?? 1;
     for (const [name, value] of [['batchSize', this.batchSize], ['workers', this.workers]] as const) {
@@ -170,7 +176,7 @@ export class OutboxRelay {
       const { published, setAside } = await transaction(this.options.pool, take, async (opened) => {
         const rows = opened.rows.sort((a, b) => a.seq - b.seq);
         if (rows.length === 0) return { value: { published: 0, setAside: [] as SetAside[] } };
-        const aside = await this.breaker.run(() => this.publish(worker, rows));
+        const aside = await this.breaker.run(() => this.publishTraced(worker, rows));
         await this.options.afterPublish?.(rows.map((row) => row.id));
         const now = (this.options.now ?? (() => new Date()))();
         return { value: { published: rows.length - aside.length, setAside: aside }, closing: keepAll(aside, now) };
@@ -239,15 +245,28 @@ export class OutboxRelay {
     while (this.running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
   }
 
+  /** publish, with each row's outbox span (only when the breaker lets a batch be tried: an open one makes no spans). */
+  private async publishTraced(worker: number, rows: OutboxRow[]): Promise<SetAside[]> {
+    const spans = new OutboxSpans(this.tracer, rows, this.options.topology.exchange);
+    try {
+      const setAside = await this.publish(worker, rows, spans);
+      spans.confirmed(setAside);
+      return setAside;
+    } catch (error) {
+      spans.failed(error);
+      throw error;
+    }
+  }
+
   /** Publishes the rows and waits for their confirms; returns the rows that can never be published. */
-  private async publish(worker: number, rows: OutboxRow[]): Promise<SetAside[]> {
+  private async publish(worker: number, rows: OutboxRow[], spans: OutboxSpans): Promise<SetAside[]> {
     const setAside: SetAside[] = [];
     const sent: OutboxRow[] = [];
     const confirmedIds = new Set<string>();
     const channel = await this.confirmChannel(worker);
     try {
       for (const row of rows) {
-        const outcome = this.send(channel, row, (error) => error || confirmedIds.add(row.id));
+        const outcome = this.send(channel, row, spans, (error) => error || confirmedIds.add(row.id));
         if (outcome === 'sent' || outcome === 'full') sent.push(row);
         else setAside.push(outcome);
         if (outcome === 'full') await drained(channel);
@@ -263,7 +282,7 @@ export class OutboxRelay {
     // unconfirmed rows one at a time, each on a channel of its own if it comes to that.
     for (const row of sent.filter((each) => !confirmedIds.has(each.id))) {
       const single = await this.confirmChannel(worker);
-      const outcome = this.send(single, row, () => undefined);
+      const outcome = this.send(single, row, spans, () => undefined);
       if (outcome !== 'sent' && outcome !== 'full') {
         setAside.push(outcome);
         continue;
@@ -279,9 +298,10 @@ export class OutboxRelay {
     return setAside;
   }
 
-  /** Publishes one row, or says why it can never be published. */
-  private send(channel: ConfirmChannel, row: OutboxRow, confirm: (error: unknown) => unknown): 'sent' | 'full' | SetAside {
-    const options = toPublishOptions(row.headers ?? ({} as Envelope), this.options.amqp.user, this.options.now?.() ?? new Date());
+  /** Publishes one row (carrying its outbox span's trace context), or says why it can never be published. */
+  private send(channel: ConfirmChannel, row: OutboxRow, spans: OutboxSpans, confirm: (error: unknown) => unknown): 'sent' | 'full' | SetAside {
+    const envelope: Envelope = { ...(row.headers ?? ({} as Envelope)), traceparent: undefined, tracestate: undefined, ...spans.headersOf(row.id) };
+    const options = toPublishOptions(envelope, this.options.amqp.user, this.options.now?.() ?? new Date());
     const invalid = unpublishable(row, options);
     if (invalid) return invalid;
     if (this.options.publishes && !this.options.publishes.test(row.type)) {

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Express } from 'express';
 import { z } from 'zod';
-import { idParams, moneyInput, notFound, storableText, validate, type ServiceDeps } from '@saga/shared';
+import { activeTraceHeaders, idParams, moneyInput, notFound, storableText, traceHeadersFrom, validate, type ServiceDeps } from '@saga/shared';
 import { ShippingAddress } from '@saga/shared/contracts';
 import { formatMoney, isMoneyString, MAX_CENTS } from '@saga/shared/money';
 import { totalCents } from '../domain/order';
@@ -56,7 +56,9 @@ export function orderRoutes(app: Express, { database, runtime }: ServiceDeps, sa
     const body = validate(PlaceOrderBody, req.body, 'order');
     const rawKey = req.get('Idempotency-Key');
     const key = rawKey === undefined ? undefined : validate(IdempotencyKey, rawKey, 'header', 'Idempotency-Key');
-    const { order, replayed } = await placeOrder(database, body, key, runtime, sagas);
+    // The request's span; with tracing off here, the client's own trace context, passed on as messages' is.
+    const trace = activeTraceHeaders() ?? traceHeadersFrom(req.get('traceparent'), req.get('tracestate'));
+    const { order, replayed } = await placeOrder(database, body, key, runtime, sagas, trace);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     else metrics.sagaStarted();
     res.status(202).location(`/api/orders/${order.id}`).json(order);

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { badRequest, insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime, type SagaVersions } from '@saga/shared';
+import { badRequest, insertRows, message, outboxRows, outboxStatements, prepared, transaction, unprocessable, type Database, type DatabaseHandle, type Placeholders, type Runtime, type SagaVersions, type TraceHeaders } from '@saga/shared';
 import { order as orderContracts } from '@saga/shared/contracts';
 import { idempotencyKeys, orders } from '../db/schema';
 import { fingerprint, totalAmount, type PlaceOrderRequest } from '../domain/order';
@@ -32,7 +32,8 @@ const claimKey = prepared('order_claim_idempotency_key', (db, p: Placeholders<ty
  * Accepts an order: in ONE transaction of two round trips, the order (Pending) and the
  * idempotency key with the answer (with BEGIN), then its saga row (on the current version
  * of the definition), the OrderCreated event and the saga's first command (with COMMIT).
- * Nothing is published here; the relay does that after the commit. An address is refused
+ * Nothing is published here; the relay does that after the commit. The saga row and the
+ * messages continue `trace` (the request's), if there is one. An address is refused
  * while new orders start on a version that does not ship (a replay is still answered).
  */
 export async function placeOrder(
@@ -41,6 +42,7 @@ export async function placeOrder(
   idempotencyKey: string | undefined,
   runtime: Runtime,
   sagas: { versions: SagaVersions<OrderSagaInput>; timeouts: SagaTimeouts },
+  trace?: TraceHeaders,
 ): Promise<PlacedOrder> {
   const bodyFingerprint = fingerprint(request);
   if (idempotencyKey) {
@@ -78,9 +80,9 @@ export async function placeOrder(
         totalAmount: created.totalAmount,
         shippingAddress: created.shippingAddress,
       };
-      const saga = startOrderSaga(sagas.versions, input, runtime.newId(), now, sagas.timeouts);
+      const saga = startOrderSaga(sagas.versions, input, runtime.newId(), now, sagas.timeouts, trace);
       const ref = { type: 'order', id: created.id };
-      const events = outboxRows(orderSendContext(created.id, runtime), [
+      const events = outboxRows(orderSendContext(created.id, runtime, trace), [
         message(
           orderContracts.OrderCreated,
           // Not the address: OrderCreated goes to every service, and none needs it.

@@ -107,6 +107,8 @@ export interface SagaDetailJson {
     /** The reply message types the saga waits for now (none once it has ended or while parked). */
     waitingFor: string[];
     failureReason: string | null;
+    /** The order's trace (docs/tracing.md); null when it has none (tracing was off when it was placed). */
+    trace: SagaTraceJson | null;
   };
   /** The definition version it runs on (null when this build does not know it: parked). */
   definition: DefinitionJson | null;
@@ -123,6 +125,12 @@ export interface SagaDetailJson {
   messages: SagaMessageJson[];
   /** Messages about this order waiting in error queues. */
   errors: DeadMessageJson[];
+}
+
+/** An order's trace: its W3C trace id, and a link to a trace viewer when TRACE_UI_URL is set. */
+export interface SagaTraceJson {
+  traceId: string;
+  url: string | null;
 }
 
 export interface ServiceStateJson {

@@ -5,6 +5,7 @@ import type { OrderSagaInput } from '../domain/orderSaga.definition';
 import { encodeCursor } from '../api/pageCursor';
 import { stuckReason, type StuckRules } from '../saga/stuckSagas';
 import type { DefinitionJson, SagaDetailJson, SagaListJson, SagaSummaryJson } from './consoleApi';
+import { sagaTrace } from './sagaTrace';
 
 export interface SagaFilter {
   status?: string;
@@ -53,6 +54,8 @@ export class SagaListing {
     private readonly db: Database,
     private readonly versions: SagaVersions<OrderSagaInput>,
     private readonly rules: StuckRules,
+    /** TRACE_UI_URL: where a saga's trace is linked to. */
+    private readonly traceUiUrl?: string,
   ) {}
 
   private summary(row: SummaryRow): SagaSummaryJson {
@@ -118,7 +121,7 @@ export class SagaListing {
   /** One order's saga with its history, its definition and what it waits for; undefined when there is no such order. */
   async detail(orderId: string, now: Date): Promise<Omit<SagaDetailJson, 'participants' | 'messages' | 'errors'> | undefined> {
     const [row] = await this.db
-      .select({ ...summaryColumns(now, this.rules), history: orderSagas.history, snapshot: orderSagas.snapshot, stepDeadlineAt: orderSagas.stepDeadlineAt, deadlineAt: orderSagas.deadlineAt, order: orders })
+      .select({ ...summaryColumns(now, this.rules), history: orderSagas.history, snapshot: orderSagas.snapshot, stepDeadlineAt: orderSagas.stepDeadlineAt, deadlineAt: orderSagas.deadlineAt, traceContext: orderSagas.traceContext, order: orders })
       .from(orderSagas)
       .innerJoin(orders, eq(orders.id, orderSagas.orderId))
       .where(eq(orderSagas.orderId, orderId));
@@ -135,6 +138,7 @@ export class SagaListing {
         deadlineAt: row.deadlineAt?.toISOString() ?? null,
         waitingFor: row.completedAt || summary.parked || !definition ? [] : waitingFor(definition, row.currentStep),
         failureReason: state?.context.failureReason ?? null,
+        trace: sagaTrace(row.traceContext, this.traceUiUrl),
       },
       definition,
       order: {

@@ -48,6 +48,11 @@ export const orderSagas = pgTable(
     parkedAt: timestamp('parked_at', { withTimezone: true, mode: 'date' }),
     /** When the deadline sweeper first found it stuck and announced it (saga.stuck); null if it never was. */
     stuckAt: timestamp('stuck_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * The W3C traceparent of the order's trace (the request that placed it), so work without an
+     * incoming message (a deadline) continues it (docs/tracing.md); null when it had none.
+     */
+    traceContext: text('trace_context'),
   },
   (table) => [
     index('order_sagas_status_idx').on(table.status),

@@ -1,5 +1,8 @@
 import { and, isNull, lte, or } from 'drizzle-orm';
-import { outboxRows, outboxStatements, prepared, runAlone, transaction, type DatabaseHandle, type Logger, type Placeholders, type Runtime } from '@saga/shared';
+import {
+  outboxRows, outboxStatements, prepared, runAlone, SAGA_ATTR, traceHeadersFrom, transaction,
+  type ContinuedTrace, type DatabaseHandle, type Logger, type Placeholders, type Runtime, type ServiceTracer,
+} from '@saga/shared';
 import { orderSagas } from '../db/schema';
 import type { OrderSagas } from './orderSagas';
 import { onVersions, orderSendContext } from './orderSagaStore';
@@ -33,7 +36,9 @@ const dueSagas = prepared('order_due_sagas', (db, p: Placeholders<{ now: Date; l
  * Each sweep first parks the sagas on versions this build does not know (their clock
  * stops) and resumes parked ones it knows (their clock moves on by the time parked), and
  * last announces the sagas that became stuck (saga.stuck, once each). Now and then it also
- * prunes the journal and finished webhook deliveries older than their retention.
+ * prunes the journal and finished webhook deliveries older than their retention. A passed
+ * deadline is a span of the order's own trace (kept in its saga row), which the messages it
+ * sends (compensations, say) continue.
  */
 export class DeadlineSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -49,6 +54,7 @@ export class DeadlineSweeper {
     private readonly logger: Logger,
     private readonly stuck: StuckRules,
     private readonly journalRetentionMs: number,
+    private readonly tracer: ServiceTracer,
   ) {}
 
   start(): void {
@@ -89,15 +95,30 @@ export class DeadlineSweeper {
   }
 
   private async expire(orderId: string, now: Date): Promise<boolean> {
-    const result = await transaction(this.database.pool, { saga: this.sagas.lockDue(orderId, now) }, (opened) => {
-      // None: a reply or another replica got there first.
-      const advanced = this.sagas.deadline(opened.saga[0], orderId, now);
-      if (!advanced.advanced) return { value: undefined };
-      this.logger.warn({ correlationId: orderId, status: advanced.status }, 'saga deadline passed');
-      return { value: advanced, closing: [...advanced.writes, ...outboxStatements(outboxRows(orderSendContext(orderId, this.runtime), advanced.messages))] };
-    });
-    result?.committed();
-    return result !== undefined;
+    const traced: { deadline?: ContinuedTrace } = {};
+    try {
+      const result = await transaction(this.database.pool, { saga: this.sagas.lockDue(orderId, now) }, (opened) => {
+        // None: a reply or another replica got there first.
+        const saga = opened.saga[0];
+        const advanced = this.sagas.deadline(saga, orderId, now);
+        if (!advanced.advanced) return { value: undefined };
+        this.logger.warn({ correlationId: orderId, status: advanced.status }, 'saga deadline passed');
+        const deadline = this.tracer.continueTrace('saga deadline', traceHeadersFrom(saga?.traceContext, undefined), () => ({
+          [SAGA_ATTR.correlationId]: orderId,
+          'saga.step': saga?.currentStep ?? '',
+          'saga.status': advanced.status,
+        }));
+        traced.deadline = deadline;
+        return { value: advanced, closing: [...advanced.writes, ...outboxStatements(outboxRows(orderSendContext(orderId, this.runtime, deadline.headers), advanced.messages))] };
+      });
+      result?.committed();
+      return result !== undefined;
+    } catch (error) {
+      traced.deadline?.failed(error);
+      throw error;
+    } finally {
+      traced.deadline?.end();
+    }
   }
 
   private schedule(): void {

@@ -1,7 +1,7 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import {
   assignFrom, insertRows, message, prepared,
-  type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SagaContext, type SagaEvent, type SagaMessage, type SagaState, type SagaVersions, type SendContext, type Statement,
+  type HistoryEntry, type OutgoingMessage, type Placeholders, type Runtime, type SagaContext, type SagaEvent, type SagaMessage, type SagaState, type SagaVersions, type SendContext, type Statement, type TraceHeaders,
 } from '@saga/shared';
 import { orderSagas, orders } from '../db/schema';
 import type { OrderSagaInput } from '../domain/orderSaga.definition';
@@ -22,6 +22,8 @@ export interface StoredSaga {
   definitionVersion: number;
   /** The row's version: one more with each change. */
   version: number;
+  /** The traceparent of the order's trace, if it has one. */
+  traceContext: string | null;
 }
 
 const stored = {
@@ -32,6 +34,7 @@ const stored = {
   createdAt: orderSagas.createdAt,
   definitionVersion: orderSagas.definitionVersion,
   version: orderSagas.version,
+  traceContext: orderSagas.traceContext,
 };
 
 /** The saga is on one of `versions` (a placeholder for a list of version numbers). */
@@ -59,7 +62,7 @@ export const lockDueSaga = prepared('order_lock_due_saga', (db, p: Placeholders<
 );
 
 const insertSaga = insertRows('order_insert_saga', orderSagas, [
-  'id', 'orderId', 'definitionVersion', 'status', 'currentStep', 'history', 'snapshot', 'version', 'createdAt', 'updatedAt', 'stepDeadlineAt', 'deadlineAt',
+  'id', 'orderId', 'definitionVersion', 'status', 'currentStep', 'history', 'snapshot', 'version', 'createdAt', 'updatedAt', 'stepDeadlineAt', 'deadlineAt', 'traceContext',
 ], 1);
 
 type SagaChange = Required<
@@ -81,13 +84,14 @@ const setOrderStatus = prepared('order_set_status', (db, p: Placeholders<{ id: s
   db.update(orders).set(assignFrom(orders, ['status', 'updatedAt'])).where(eq(orders.id, p.id)),
 );
 
-/** Where the order service's own messages about an order come from: no message caused them (a request, a deadline). */
-export const orderSendContext = (orderId: string, runtime: Runtime): SendContext => ({
+/** Where the order service's own messages about an order come from: no message caused them (a request, a deadline), in the order's trace. */
+export const orderSendContext = (orderId: string, runtime: Runtime, trace?: TraceHeaders): SendContext => ({
   source: 'order',
   correlationId: orderId,
   causationId: null,
   conversationId: orderId,
   runtime,
+  ...(trace ? { trace } : {}),
 });
 
 /** The outbox messages a transition asked for, in order. */
@@ -109,13 +113,18 @@ function deadlines(versions: SagaVersions<OrderSagaInput>, version: number, saga
   };
 }
 
-/** A new order's saga, on the current version: the statements that create its row and journal it as order.created (for the order's transaction, with its COMMIT), and its first messages. */
+/**
+ * A new order's saga, on the current version: the statements that create its row (with the
+ * order's trace, for the work no message starts) and journal it as order.created (for the
+ * order's transaction, with its COMMIT), and its first messages.
+ */
 export function startOrderSaga(
   versions: SagaVersions<OrderSagaInput>,
   input: OrderSagaInput,
   sagaId: string,
   now: Date,
   timeouts: SagaTimeouts,
+  trace: TraceHeaders | undefined,
 ): { statements: Statement[]; messages: OutgoingMessage[] } {
   const { version, after, snapshot, messages } = versions.start(input);
   const created = journalSagaChange({
@@ -143,6 +152,7 @@ export function startOrderSaga(
       createdAt: now,
       updatedAt: now,
       ...deadlines(versions, version, after, now, timeouts, later(now, timeouts.sagaMs)),
+      traceContext: trace?.traceparent ?? null,
     },
   ]);
   return { statements: [row, created], messages: messagesOf(messages, input.orderId) };

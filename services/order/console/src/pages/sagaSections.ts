@@ -1,7 +1,7 @@
 import { h } from '../dom';
 import { asText, formatMs, formatTime, shortId } from '../format';
 import { badge, button, facts, statusBadge, table } from '../ui';
-import type { DeadMessageJson, SagaDetailJson, SagaMessageJson } from '../types';
+import type { DeadMessageJson, SagaDetailJson, SagaMessageJson, SagaTraceJson } from '../types';
 
 export function summary(detail: SagaDetailJson): HTMLElement {
   const { saga, order } = detail;
@@ -38,7 +38,15 @@ export function summary(detail: SagaDetailJson): HTMLElement {
     ['Created', formatTime(saga.createdAt)],
     ['Updated', formatTime(saga.updatedAt)],
     ['Completed', formatTime(saga.completedAt)],
+    ['Trace', traceOf(saga.trace)],
   ]);
+}
+
+/** The order's trace id, linked to the trace viewer when the service has TRACE_UI_URL (its template, validated at start-up). */
+function traceOf(trace: SagaTraceJson | null): HTMLElement | string {
+  if (!trace) return '—';
+  if (!trace.url) return h('span', { class: 'mono', 'data-testid': 'trace-id' }, trace.traceId);
+  return h('a', { class: 'mono', href: trace.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'trace-link' }, trace.traceId);
 }
 
 export function orderItems(detail: SagaDetailJson): HTMLElement {

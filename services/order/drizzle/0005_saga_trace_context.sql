@@ -1,0 +1,1 @@
+ALTER TABLE "order_sagas" ADD COLUMN "trace_context" text;
