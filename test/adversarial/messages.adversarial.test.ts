@@ -277,8 +277,8 @@ describe('an outbox row that can never be published (finding 1)', () => {
       const health = await healthOf(system);
       expect(health.billing).toMatchObject({ status: 200, body: { status: 'degraded', checks: { outbox: 'degraded' } } });
       const metrics = await (await fetch(`${system.url('billing')}/metrics`)).text();
-      expect(metrics).toMatch(/^outbox_dead_letters\{service="billing"\} 2$/m);
-      expect(metrics).toMatch(/^outbox_dead_lettered_total\{reason="not_permitted",service="billing"\} 1$/m);
+      expect(metrics).toMatch(/^outbox_dead_letters\{service="billing",replica="[^"]+"\} 2$/m);
+      expect(metrics).toMatch(/^outbox_dead_lettered_total\{reason="not_permitted",service="billing",replica="[^"]+"\} 1$/m);
       await honestOrderCompletes();
 
       await client.query('delete from outbox_dead_letters');

@@ -98,15 +98,15 @@ describe('metrics', () => {
     ]) {
       expect({ name, exported: names.has(name) }).toEqual({ name, exported: true });
     }
-    expect(sample('order', /^saga_started_total\{service="order"\} 3$/)).toBeDefined();
-    expect(sample('order', /^saga_completed_total\{outcome="completed",service="order"\} 1$/)).toBeDefined();
-    expect(sample('order', /^saga_completed_total\{outcome="compensated",service="order"\} 1$/)).toBeDefined();
-    expect(sample('order', /^saga_completed_total\{outcome="failed",service="order"\} 1$/)).toBeDefined();
-    expect(sample('order', /^saga_step_failures_total\{step="ProcessPayment",reason="insufficient_funds",service="order"\} 1$/)).toBeDefined();
-    expect(sample('order', /^saga_step_failures_total\{step="ValidateInventory",reason="unknown_product",service="order"\} 1$/)).toBeDefined();
-    expect(sample('order', /^saga_compensations_total\{step="ReleaseInventory",service="order"\} 1$/)).toBeDefined();
-    expect(sample('billing', /^circuit_breaker_state\{name="billing-consumer",state="closed",service="billing"\} 1$/)).toBeDefined();
-    expect(sample('order', /^http_requests_total\{method="POST",route="\/api\/orders",status_code="202",service="order"\} 3$/)).toBeDefined();
+    expect(sample('order', /^saga_started_total\{service="order",replica="[^"]+"\} 3$/)).toBeDefined();
+    expect(sample('order', /^saga_completed_total\{outcome="completed",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^saga_completed_total\{outcome="compensated",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^saga_completed_total\{outcome="failed",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^saga_step_failures_total\{step="ProcessPayment",reason="insufficient_funds",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^saga_step_failures_total\{step="ValidateInventory",reason="unknown_product",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^saga_compensations_total\{step="ReleaseInventory",service="order",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('billing', /^circuit_breaker_state\{name="billing-consumer",state="closed",service="billing",replica="[^"]+"\} 1$/)).toBeDefined();
+    expect(sample('order', /^http_requests_total\{method="POST",route="\/api\/orders",status_code="202",service="order",replica="[^"]+"\} 3$/)).toBeDefined();
   });
 
   it('never uses an id as a label value', () => {
