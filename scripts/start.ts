@@ -77,12 +77,16 @@ async function main(): Promise<void> {
       return { service, replica, port: replicaPort, url: `http://127.0.0.1:${replicaPort}` };
     });
   });
+  // Where the console (in the order service) finds every replica of each service.
+  const replicaUrls = Object.fromEntries(
+    services.map((service) => [`${service.toUpperCase()}_URLS`, processes.filter((each) => each.service === service).map(({ url }) => url).join(',')]),
+  );
   for (const { service, replica, port } of processes) {
     const child = spawn(process.execPath, ['--import', 'tsx', participantOf(service).main], {
       cwd: root,
       stdio: 'inherit',
       // Only the order service takes operator actions.
-      env: { ...(service === 'order' ? env : process.env), REPLICA_ID: replica, [`${service.toUpperCase()}_PORT`]: String(port) },
+      env: { ...(service === 'order' ? { ...env, ...replicaUrls } : process.env), REPLICA_ID: replica, [`${service.toUpperCase()}_PORT`]: String(port) },
     });
     children.set(replica, child);
     child.on('exit', (code, signal) => {

@@ -102,6 +102,12 @@ export function serviceUrl(name: ParticipantName, env: NodeJS.ProcessEnv = proce
   return env[`${name.toUpperCase()}_URL`] || `http://127.0.0.1:${serviceConfig(name, env).port}`;
 }
 
+/** Every replica's HTTP API (`<NAME>_URLS`, comma-separated, as `npm start -- --replicas N` sets it), else the one serviceUrl. */
+export function replicaUrls(name: ParticipantName, env: NodeJS.ProcessEnv = process.env): string[] {
+  const listed = (env[`${name.toUpperCase()}_URLS`] ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+  return listed.length > 0 ? listed : [serviceUrl(name, env)];
+}
+
 /** One value per registered service. */
 export function perService<T>(value: (name: ParticipantName) => T): Record<ParticipantName, T> {
   return Object.fromEntries(SERVICE_NAMES.map((name) => [name, value(name)])) as Record<ParticipantName, T>;

@@ -45,6 +45,11 @@ it(
       if (history.some((entry) => entry.status === 'TimedOut')) timedOut.push(order.id);
     }
     expect(timedOut.length).toBeGreaterThan(0);
+    // The console sees every replica again, each up, named, on a broker node.
+    const overview = (await (await fetch(`${system.url('order')}/console/api/overview`)).json()) as { services: Array<{ service: string; replicas: Array<{ replica: string; health: string }> }> };
+    for (const { service, replicas } of overview.services) {
+      expect(replicas.map((r) => [r.replica, r.health])).toEqual(system.replicas(service as 'order').map(({ id }) => [id, 'up']));
+    }
   },
   SCENARIO_TIMEOUT_MS,
 );

@@ -98,6 +98,7 @@ export class ProcessSystem implements RunningSystem {
     for (const service of SERVICE_NAMES) {
       for (const other of SERVICE_NAMES) {
         perService[service][`${other.toUpperCase()}_URL`] = `http://127.0.0.1:${ports.get(replicaId(other, 1))}`;
+        perService[service][`${other.toUpperCase()}_URLS`] = Array.from({ length: replicas }, (_, i) => `http://127.0.0.1:${ports.get(replicaId(other, i + 1))}`).join(',');
         if (other !== service) perService[service][`${other.toUpperCase()}_DATABASE_URL`] = urls[other];
       }
     }

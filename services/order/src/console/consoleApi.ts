@@ -133,12 +133,27 @@ export interface SagaTraceJson {
   url: string | null;
 }
 
+export type HealthJson = 'up' | 'degraded' | 'down' | 'unreachable';
+
+/** One process of a service, as its GET /health describes it. */
+export interface ReplicaStateJson {
+  url: string;
+  /** Its REPLICA_ID, when it answered. */
+  replica: string | null;
+  health: HealthJson;
+  breakers: { consumer: string; relay: string } | null;
+  /** The broker node it is connected to (password hidden). */
+  broker: string | null;
+}
+
 export interface ServiceStateJson {
   service: string;
   url: string;
-  /** GET /health's status, or 'unreachable'. */
-  health: 'up' | 'degraded' | 'down' | 'unreachable';
+  /** The worst of its replicas': up only when every one is. */
+  health: HealthJson;
+  /** Its first reachable replica's. */
   breakers: { consumer: string; relay: string } | null;
+  replicas: ReplicaStateJson[];
   outbox: { pending: number; oldestPendingAgeSeconds: number; setAside: number; publishFailures: number | null } | { error: string };
   errorQueue: { queue: string; messages: number | null };
 }

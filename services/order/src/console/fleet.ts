@@ -1,18 +1,20 @@
 import { DEFAULT_AMQP_URL, openDatabase, serviceAmqpUrl, topology, type DatabaseHandle } from '@saga/shared';
-import { participantOf, serviceConfig, serviceUrl, SERVICE_NAMES, type ParticipantName } from '../../../registry';
+import { participantOf, replicaUrls, serviceConfig, SERVICE_NAMES, type ParticipantName } from '../../../registry';
 
 /** Where one service of the system is, as the console reaches it. */
 export interface FleetMember {
   service: ParticipantName;
-  /** Its HTTP API. */
+  /** Its HTTP API (its first replica's). */
   url: string;
+  /** Each replica's HTTP API. */
+  replicaUrls: string[];
   errorQueue: string;
   orderReport?: { what: string; path: string };
 }
 
 /**
  * The services the console looks at, from the registry and the environment (the same
- * variables each service reads: `<NAME>_DATABASE_URL`, `<NAME>_URL` or `<NAME>_PORT`,
+ * variables each service reads: `<NAME>_DATABASE_URL`, `<NAME>_URLS`, `<NAME>_URL` or `<NAME>_PORT`,
  * AMQP_URL and the broker passwords). Like the DLQ tool, the console reads each service's
  * database and error queue as that service: it is an operator's tool (README, "Console").
  * Database pools are opened when first needed, small, and closed with the service.
@@ -30,7 +32,8 @@ export class Fleet {
     const { errorQueue } = topology(serviceConfig('order', this.env).namespace);
     return SERVICE_NAMES.map((service) => {
       const { orderReport } = participantOf(service);
-      return { service, url: serviceUrl(service, this.env), errorQueue: errorQueue(service), ...(orderReport ? { orderReport } : {}) };
+      const replicas = replicaUrls(service, this.env);
+      return { service, url: replicas[0]!, replicaUrls: replicas, errorQueue: errorQueue(service), ...(orderReport ? { orderReport } : {}) };
     });
   }
 

@@ -2,9 +2,9 @@ import { h } from '../dom';
 import { get } from '../api';
 import { formatAge, formatTime } from '../format';
 import { errorBox, facts, loading } from '../ui';
-import type { OverviewJson, ServiceStateJson } from '../types';
+import type { OverviewJson, ReplicaStateJson, ServiceStateJson } from '../types';
 
-/** A card per service, refreshed every 5 s while the page is open. */
+/** A card per service (with a line per replica when it runs several), refreshed every 5 s while the page is open. */
 export function servicesPage(root: HTMLElement): () => void {
   const cards = h('div', { class: 'cards' }, loading());
   const status = h('p', { class: 'muted', role: 'status' });
@@ -36,7 +36,9 @@ function card(service: ServiceStateJson): HTMLElement {
     'article',
     { class: `card health-${service.health}`, 'data-testid': 'service-card', 'data-service': service.service },
     h('header', null, h('h2', null, service.service), h('span', { class: `health health-badge-${service.health}`, 'data-testid': 'service-health' }, service.health)),
-    h('p', { class: 'mono muted' }, service.url),
+    service.replicas.length > 1
+      ? h('ul', { class: 'replicas', 'data-testid': 'replicas' }, ...service.replicas.map(replicaLine))
+      : h('p', { class: 'mono muted' }, service.url),
     facts([
       ['Consumer breaker', breaker(breakers?.consumer)],
       ['Relay breaker', breaker(breakers?.relay)],
@@ -50,5 +52,17 @@ function card(service: ServiceStateJson): HTMLElement {
           ] as Array<[string, Node | string]>)),
       ['Error queue', h('span', { 'data-testid': 'error-queue-depth', class: errorQueue.messages ? 'alert-text' : '' }, errorQueue.messages === null ? 'unknown' : String(errorQueue.messages))],
     ]),
+  );
+}
+
+/** One process of a service: its id, health, breakers and the broker node it uses. */
+function replicaLine(replica: ReplicaStateJson): HTMLElement {
+  return h(
+    'li',
+    { 'data-testid': 'replica', 'data-replica': replica.replica ?? '' },
+    h('span', { class: `health health-badge-${replica.health}` }, replica.health),
+    ' ',
+    h('span', { class: 'mono' }, replica.replica ?? replica.url),
+    h('span', { class: 'muted' }, ` · consumer ${replica.breakers?.consumer ?? 'unknown'} · relay ${replica.breakers?.relay ?? 'unknown'}${replica.broker ? ` · ${new URL(replica.broker).host}` : ''}`),
   );
 }
