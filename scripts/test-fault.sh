@@ -7,4 +7,5 @@ args=()
 for arg in "$@"; do
   if [ "$arg" = "--full" ]; then export FAULT_FULL=1; else args+=("$arg"); fi
 done
-exec npx --no-install jest --selectProjects fault "${args[@]}"
+# One file at a time: scenarios stop PostgreSQL and the broker nodes every file uses.
+exec npx --no-install jest --selectProjects fault --runInBand "${args[@]}"
