@@ -6,6 +6,7 @@
  *   Dockerfile                       the services' package.json files for `npm ci`
  *   infra/postgres/init.sql          a database and a role per service
  *   infra/rabbitmq/definitions.json  a broker user per service, with the kernel's grants (serviceGrant)
+ *   infra/rabbitmq/cluster.conf      how the nodes of compose's three-node cluster (profile "cluster") find each other
  *   infra/prometheus/prometheus.yml  a scrape target per service
  *
  * Each starts with a header saying it is generated, except definitions.json: JSON has no
@@ -43,8 +44,34 @@ export function rabbitPasswordHash(user: string, password: string, salt: Buffer 
   return Buffer.concat([salt, hash]).toString('base64');
 }
 
-/** Host ports compose gives PostgreSQL, RabbitMQ (AMQP, management, metrics), Prometheus and Grafana. */
-const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, 9090, 3030];
+/**
+ * The nodes of compose's RabbitMQ cluster (profile "cluster"), with the host ports of their AMQP
+ * and management listeners: those of `npm run cluster` (scripts/cluster), so the same AMQP_URL
+ * and RABBITMQ_ADMIN_URL reach either.
+ */
+const CLUSTER_NODES = [1, 2, 3].map((n) => ({ host: `rabbitmq-${n}`, amqpPort: 5672 + n, managementPort: 15672 + n }));
+
+/** Host ports compose gives PostgreSQL, RabbitMQ (AMQP, management, metrics), the cluster's nodes, Prometheus and Grafana. */
+const INFRA_HOST_PORTS = [5432, 5672, 15672, 15692, ...CLUSTER_NODES.flatMap((node) => [node.amqpPort, node.managementPort]), 9090, 3030];
+
+/** Compose's three-node RabbitMQ cluster (their common settings are x-rabbitmq-node). */
+function clusterNodes(): string {
+  const nodes = CLUSTER_NODES.map(
+    (node) => `  ${node.host}:
+    <<: *rabbitmq-node
+    hostname: ${node.host}
+    ports: ['${node.amqpPort}:5672', '${node.managementPort}:15672']
+`,
+  );
+  return `  # A three-node RabbitMQ cluster, not started by a plain \`docker compose up\`:
+  #   docker compose --profile cluster up -d ${CLUSTER_NODES.map((node) => node.host).join(' ')}
+  # Same host ports as \`npm run cluster\` (docs/cluster.md). To run the services on it instead
+  # of \`rabbitmq\`, give each the three addresses, and quorum queues (RabbitMQ 3.10 has no
+  # default_queue_type, a 3.13 setting, so the services declare quorum queues themselves):
+  #   AMQP_URL: ${CLUSTER_NODES.map((node) => `amqp://<service>:<service>-secret@${node.host}:5672/${VHOST}`).join(',')}
+  #   QUEUE_TYPE: quorum
+${nodes.join('\n')}`;
+}
 
 // Tracing (docs/tracing.md): the services send their spans to Jaeger over OTLP/HTTP, and
 // the console links each saga's trace in Jaeger's UI. A block of its own, kept apart.
@@ -101,6 +128,29 @@ ${TRACING_ENV}  depends_on:
     postgres: { condition: service_healthy }
     rabbitmq: { condition: service_healthy }
 
+x-rabbitmq: &rabbitmq
+  image: rabbitmq:3.10-management
+  healthcheck:
+    test: ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']
+    interval: 5s
+    timeout: 10s
+    retries: 30
+
+# A node of the three-node cluster (profile "cluster"): the nodes share a cookie and find each
+# other at first boot through infra/rabbitmq/cluster.conf, loaded after rabbitmq.conf.
+x-rabbitmq-node: &rabbitmq-node
+  <<: *rabbitmq
+  profiles: [cluster]
+  environment:
+    # For local use. The 3.10 CLI (the healthcheck) warns that this variable is deprecated; it
+    # works, where a mounted cookie file would have to belong to the image's rabbitmq user.
+    RABBITMQ_ERLANG_COOKIE: saga-compose-cluster-cookie
+  volumes:
+    - ./infra/rabbitmq/rabbitmq.conf:/etc/rabbitmq/rabbitmq.conf:ro
+    - ./infra/rabbitmq/cluster.conf:/etc/rabbitmq/conf.d/20-cluster.conf:ro
+    - ./infra/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro
+    - ./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro
+
 services:
   postgres:
     image: postgres:15
@@ -117,18 +167,14 @@ services:
       retries: 20
 
   rabbitmq:
-    image: rabbitmq:3.10-management
+    <<: *rabbitmq
     volumes:
       - ./infra/rabbitmq/rabbitmq.conf:/etc/rabbitmq/rabbitmq.conf:ro
       - ./infra/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro
       - ./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro
     ports: ['5672:5672', '15672:15672', '15692:15692']
-    healthcheck:
-      test: ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']
-      interval: 5s
-      timeout: 10s
-      retries: 30
 
+${clusterNodes()}
 ${blocks.join('\n')}
   prometheus:
     image: prom/prometheus:v2.53.0
@@ -221,6 +267,20 @@ function definitionsJson(): string {
   return `${JSON.stringify(definitions, null, 2)}\n`;
 }
 
+function clusterConf(): string {
+  return `${header('#')}
+# The nodes of compose's three-node cluster (docker compose --profile cluster) load this after
+# rabbitmq.conf, as /etc/rabbitmq/conf.d/20-cluster.conf. On first boot a node joins the others
+# it finds (3.10 takes a lock so that concurrent first boots form one cluster, not several).
+cluster_formation.peer_discovery_backend = classic_config
+${CLUSTER_NODES.map((node, i) => `cluster_formation.classic_config.nodes.${i + 1} = rabbit@${node.host}`).join('\n')}
+# The side of a partition without a majority pauses rather than diverging.
+cluster_partition_handling = pause_minority
+# Quorum queues are not made the default here: default_queue_type is a 3.13 setting. The
+# services declare theirs as quorum queues with QUEUE_TYPE=quorum.
+`;
+}
+
 function prometheusYml(): string {
   return `${header('#')}
 global:
@@ -249,6 +309,7 @@ export function infraFiles(): Record<string, string> {
     Dockerfile: dockerfile(),
     'infra/postgres/init.sql': initSql(),
     'infra/rabbitmq/definitions.json': definitionsJson(),
+    'infra/rabbitmq/cluster.conf': clusterConf(),
     'infra/prometheus/prometheus.yml': prometheusYml(),
   };
 }
