@@ -4,8 +4,8 @@ import { BrokerCluster } from '../support/brokerCluster';
 
 // The local three-node RabbitMQ cluster (docs/cluster.md): a persistent message in a quorum
 // queue survives a kill -9 of the node the queue was declared through, and a stop and start
-// of the whole cluster. Starts the cluster unless it runs, and stops it (`down`, data kept)
-// at the end whatever happened, a developer's own included.
+// of the whole cluster. The fault tier's global setup starts the cluster (and its teardown
+// stops it); this file leaves it up and whole for the next, whatever happened.
 
 const cluster = new BrokerCluster();
 const connections: ChannelModel[] = [];
@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeAll();
-  await timed('down', () => cluster.down());
+  await timed('ensure up', () => cluster.ensureUp());
   process.stdout.write(`Cluster fault test timings: ${timings.join(', ')}\n`);
 }, 120_000);
 
