@@ -71,6 +71,7 @@ async function main(): Promise<void> {
   const replicas = replicaCount(process.argv.slice(2), process.env);
   const processes = services.flatMap((service) => {
     const { port } = serviceConfig(service);
+    if (port === 0 && replicas > 1) throw new Error(`${service.toUpperCase()}_PORT=0 (a free port) cannot be shared out among replicas: give a port, replica r takes it + ${REPLICA_PORT_STEP} (r - 1)`);
     return Array.from({ length: replicas }, (_, index) => {
       const replica = `${service}-${index + 1}`;
       const replicaPort = port + index * REPLICA_PORT_STEP;

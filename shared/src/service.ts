@@ -124,7 +124,11 @@ export async function startService(
     await relay.start();
     stoppers.push(() => relay.stop());
 
+    // The breaker's probe has a connection of its own (ADR 20): handlers that fill the pool are not an outage.
+    const probeDatabase = openDatabase(config.databaseUrl, { max: 1, connectTimeoutMs: 5000 });
+    stoppers.push(() => probeDatabase.close());
     const consumer = new Consumer({
+      probe: () => databaseAcceptsWrites(probeDatabase),
       endpoint: config.service,
       service: config.service,
       handlers: typeof definition.handlers === 'function' ? definition.handlers(deps) : definition.handlers,
@@ -179,6 +183,12 @@ export async function startService(
     await stop();
     throw error;
   }
+}
+
+/** Fails unless the database answers as a primary: a standby (after a failover, the old primary demoted) takes no writes. */
+async function databaseAcceptsWrites(database: DatabaseHandle): Promise<void> {
+  const { rows } = await database.pool.query<{ standby: boolean }>('select pg_is_in_recovery() as standby');
+  if (rows[0]?.standby) throw new Error('the database is a standby: it takes no writes');
 }
 
 /** Degraded while rows sit in outbox_dead_letters: nothing is blocked, but messages were not sent and need an operator. */

@@ -4,6 +4,7 @@
  * test files do not disturb each other nor a running `npm start`.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { connect, type ChannelModel } from 'amqplib';
 import { dropDatabase, ensureDatabase } from './db/ensureDatabase';
 import { BrokerAdmin } from './broker/provision';
@@ -17,6 +18,15 @@ export { TcpProxy } from './testing/tcpProxy';
 
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A port free on 127.0.0.1 a moment ago (taken, then released): for a server to start on, or one nothing listens on. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

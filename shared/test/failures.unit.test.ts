@@ -1,5 +1,5 @@
 import { backoffMs } from '../src/backoff';
-import { describeError, isTransient, MessageRefused, TransientError } from '../src/messaging/failures';
+import { dependencyUnavailable, describeError, isTransient, MessageRefused, TransientError } from '../src/messaging/failures';
 import { immediateBackoffMs, maxDeliveries, retryDelay, retryQueueDelays } from '../src/messaging/retryPolicy';
 
 const withCode = (code: string) => Object.assign(new Error(code), { code });
@@ -53,6 +53,22 @@ describe('failure classification', () => {
 
   it('treats a refusal by a handler as permanent', () => {
     expect(isTransient(new MessageRefused('reply-mismatch', 'paid 0.01'))).toBe(false);
+  });
+});
+
+describe('an unavailable dependency (what HTTP answers 503 for)', () => {
+  const pg = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code });
+
+  it('is a database that cannot be reached or used now', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300', '08006', '25006']) expect(dependencyUnavailable(pg(code))).toBe(true);
+    expect(dependencyUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(dependencyUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(dependencyUnavailable(new Error('Failed query', { cause: pg('57P01') }))).toBe(true);
+  });
+
+  it('is not a conflict, a cancelled query, a value the database refuses or a bug', () => {
+    for (const code of ['40001', '40P01', '55000', '57014', '08P01', '22P02', '23505', '42703']) expect(dependencyUnavailable(pg(code))).toBe(false);
+    expect(dependencyUnavailable(new TypeError('x is undefined'))).toBe(false);
   });
 });
 

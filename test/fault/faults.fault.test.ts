@@ -33,22 +33,26 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   printResults('Fault suite (replicas of every service, three-node RabbitMQ cluster, PostgreSQL)', results);
-  await ensurePostgresRuns();
-  await cluster?.ensureUp();
-  await system?.stop();
+  try {
+    await ensurePostgresRuns();
+    await cluster?.ensureUp();
+  } finally {
+    await system?.stop();
+  }
 }, 300_000);
 
 const scenario = (name: string, fault: Fault) => runScenario(system, shop, results, name, fault);
 
-/** Starts `work` when the batch reaches the strike count; settle waits for it. */
+/** Starts `work` when the batch reaches the strike count; settle waits for it (and reports its failure). */
 function strike(work: () => Promise<void>, at = strikeAt()): Pick<Fault, 'afterEach' | 'settle'> {
-  let running: Promise<void> | undefined;
+  let running: Promise<{ failed?: unknown }> | undefined;
   return {
     afterEach: (placed) => {
-      if (placed === at) running = work();
+      if (placed === at) running = work().then(() => ({}), (failed: unknown) => ({ failed }));
     },
     settle: async () => {
-      await running;
+      const outcome = await running;
+      if (outcome && 'failed' in outcome) throw outcome.failed;
     },
   };
 }
@@ -157,7 +161,8 @@ describe('fault suite', () => {
         'kill -9 one RabbitMQ node',
         strike(async () => {
           const busiest = await busiestNode(cluster.adminUrl, `${system.namespace}:`);
-          const node = Math.max(1, cluster.layout.nodes.findIndex((each) => each.name === busiest) + 1);
+          const node = cluster.layout.nodes.findIndex((each) => each.name === busiest) + 1;
+          if (node === 0) throw new Error(`no node of the cluster holds the services' connections (busiest: ${busiest})`);
           await cluster.killNode(node);
           try {
             await sleep(3000);
@@ -250,8 +255,8 @@ describe('fault suite', () => {
           concurrency: 1,
           paceMs: 300,
           ...strike(async () => {
-            await stopPostgres();
             try {
+              await stopPostgres();
               await sleep(60_000);
             } finally {
               await ensurePostgresRuns();

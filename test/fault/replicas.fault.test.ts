@@ -10,6 +10,15 @@ import type { ProcessSystem } from '../support/processSystem';
 // the row locks decide, so the invariants hold whatever ended which way.
 
 const STEP_TIMEOUT_MS = 3000;
+
+/** Deliveries a replica has taken to an end (handled, duplicate, retried, rejected...), from its own metrics. */
+async function settledBy(index: number): Promise<number> {
+  const metrics = await (await fetch(`${system.replicaUrl('billing', index)}/metrics`)).text();
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('messages_consumed_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
 const results: ScenarioResult[] = [];
 let system: ProcessSystem;
 let shop: Shop;
@@ -26,11 +35,13 @@ it(
   'freeze a billing replica with SIGSTOP past its step deadlines, then resume it: its late work changes nothing',
   async () => {
     let thawed: Promise<void> | undefined;
+    let beforeFreeze = 0;
     const { orders } = await runScenario(system, shop, results, 'billing replica frozen past its deadlines (SIGSTOP)', {
       // Payments the frozen replica held time out: those orders may end Failed, whatever their kind.
       expected: (kind: OrderKind) => [EXPECTED[kind], 'Failed'],
-      afterEach: (count) => {
+      afterEach: async (count) => {
         if (count !== strikeAt()) return;
+        beforeFreeze = await settledBy(1);
         system.freeze('billing', 1);
         thawed = new Promise((resolve) => setTimeout(resolve, STEP_TIMEOUT_MS * 3)).then(() => system.thaw('billing', 1));
       },
@@ -45,6 +56,8 @@ it(
       if (history.some((entry) => entry.status === 'TimedOut')) timedOut.push(order.id);
     }
     expect(timedOut.length).toBeGreaterThan(0);
+    // ...and the thawed replica did its late work (it settled deliveries after the freeze), which the invariants above judged.
+    expect(await settledBy(1)).toBeGreaterThan(beforeFreeze);
     // The console sees every replica again, each up, named, on a broker node.
     const overview = (await (await fetch(`${system.url('order')}/console/api/overview`)).json()) as { services: Array<{ service: string; replicas: Array<{ replica: string; health: string }> }> };
     for (const { service, replicas } of overview.services) {

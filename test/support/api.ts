@@ -27,7 +27,16 @@ export async function call<T = any>(
     body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  return { status: response.status, body: (text ? parsedOrText(text) : undefined) as T, headers: response.headers };
+}
+
+/** A body as JSON, or as the text it is when it is not JSON (an HTML error page, say): a reply is never lost to its body. */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 export interface Address {

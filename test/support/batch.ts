@@ -5,6 +5,7 @@ import type { ParticipantName as ServiceName } from '../../services/registry';
 import type { RunningSystem, Shop } from './api';
 import { ADDRESS, call, UNSERVED_ADDRESS } from './api';
 import { brokenInvariants, type World } from './invariants';
+import { percentiles } from '../../bench/src/stats';
 
 /** happy: nothing to ship; shipped: to an address shipping serves; no-ship: to one it does not (refused after the payment). */
 export type OrderKind = 'happy' | 'shipped' | 'no-stock' | 'no-funds' | 'no-ship';
@@ -139,12 +140,6 @@ export interface Verdict {
   p99Seconds: number;
 }
 
-/** The nearest-rank percentile `p` (0-100) of `values`; 0 for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 /** Waits until every order is terminal (or the deadline), then checks outcomes and invariants. */
 export async function verdict(
@@ -175,7 +170,7 @@ export async function verdict(
     const saga = (await shop.saga(order.id).catch(() => undefined))?.body as { createdAt?: string; completedAt?: string | null } | undefined;
     if (saga?.createdAt && saga.completedAt) durations.push((Date.parse(saga.completedAt) - Date.parse(saga.createdAt)) / 1000);
   }
-  return { orders: orders.length, terminal, wrongOutcomes, broken: await brokenInvariants(shop, system, fixture.world), p99Seconds: percentile(durations, 99) };
+  return { orders: orders.length, terminal, wrongOutcomes, broken: await brokenInvariants(shop, system, fixture.world), p99Seconds: percentiles(durations).p99 };
 }
 
 /** One row of the fault suite's closing table. */

@@ -16,7 +16,20 @@ async function setup() {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/cluster.ts', 'up'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** The machine's PostgreSQL back, if a scenario that stopped it could not restore it (a jest timeout skips its finally). */
+function ensurePostgresRuns() {
+  const url = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  const port = url.port || '5432';
+  if (spawnSync('pg_isready', ['-h', url.hostname, '-p', port, '-q']).status === 0) return;
+  const listed = spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' }).stdout ?? '';
+  const fields = listed.split('\n').map((line) => line.trim().split(/\s+/)).find((each) => each[2] === port);
+  if (!fields) return process.stderr.write(`PostgreSQL on port ${port} does not answer and pg_lsclusters does not list it\n`);
+  process.stderr.write(`The fault tier left PostgreSQL ${fields[0]}/${fields[1]} stopped: starting it\n`);
+  spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', fields[0], fields[1], 'start'], { stdio: 'inherit' });
+}
+
 async function teardown() {
+  ensurePostgresRuns();
   if (process.env[STARTED_HERE] !== '1') return;
   const result = cluster('down');
   if (result.status !== 0) process.stderr.write(`The fault tier could not stop the broker cluster it started: ${result.stderr}\n`);

@@ -1,21 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { dropTestDatabase, eventually, TcpProxy, TestBroker, TEST_ADMIN_URL, TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropTestDatabase, eventually, freePort, TcpProxy, TestBroker, TEST_ADMIN_URL, TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
 import type { RunningSystem } from './api';
 import { participantOf, SERVICE_NAMES, type ParticipantName as ServiceName } from '../../services/registry';
 
 const root = path.resolve(__dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** How long a process may take to stop gracefully before it is killed. */
+const GRACEFUL_STOP_MS = 15_000;
 
 export interface ProcessSystemOptions {
   /** false: services reach their databases directly (for measuring, not for cutting). */
@@ -103,7 +96,12 @@ export class ProcessSystem implements RunningSystem {
       }
     }
     const system = new ProcessSystem(namespace, perService, ports, nodeArgs, replicas, proxies, urls, broker);
-    await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
+    try {
+      await Promise.all(SERVICE_NAMES.map((service) => system.startService(service)));
+    } catch (error) {
+      await system.stop().catch(() => undefined); // the processes that did start, the proxies, the vhost and the databases
+      throw error;
+    }
     return system;
   }
 
@@ -166,7 +164,10 @@ export class ProcessSystem implements RunningSystem {
     return new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** Kills every replica of the service (or only `index`) and waits for them to exit. */
+  /**
+   * Signals every replica of the service (or only `index`) and waits for them to exit; one
+   * that has not stopped GRACEFUL_STOP_MS after a SIGTERM is killed.
+   */
   async kill(service: ServiceName, signal: NodeJS.Signals = 'SIGKILL', index?: number): Promise<void> {
     const targets = this.replicas(service).filter((r) => index === undefined || r.index === index);
     await Promise.all(
@@ -176,7 +177,9 @@ export class ProcessSystem implements RunningSystem {
         if (this.frozen.has(r.id) && signal !== 'SIGKILL') child?.kill('SIGCONT'); // a stopped process cannot act on SIGTERM
         child?.kill(signal);
         this.frozen.delete(r.id);
+        const overdue = setTimeout(() => child?.kill('SIGKILL'), GRACEFUL_STOP_MS);
         await exited;
+        clearTimeout(overdue);
       }),
     );
   }

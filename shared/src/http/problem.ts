@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../logging';
-import { isTransient, valueRefusedByDatabase } from '../messaging/failures';
+import { dependencyUnavailable, valueRefusedByDatabase } from '../messaging/failures';
 
 /** What a 503 for an unavailable dependency asks the client to wait. */
 const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
@@ -103,7 +103,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 400, 'Bad Request', `A value in the request cannot be stored: ${refused}`, [{ field: '(body)', message: refused }]);
     }
     // The database (or another dependency) is down or refusing connections: the client may retry, the service is not broken.
-    if (isTransient(error)) {
+    if (dependencyUnavailable(error)) {
       logger.warn({ err: error, method: req.method, path: req.path }, 'request failed on an unavailable dependency');
       res.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
       return sendProblem(res, 503, 'Service Unavailable', `A dependency of this service (its database) is unavailable; retry after ${DEPENDENCY_RETRY_AFTER_SECONDS} seconds`);

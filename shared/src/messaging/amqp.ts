@@ -1,7 +1,6 @@
 import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../logging';
 import { backoffMs } from '../backoff';
-import { redactUrl } from '../db/ensureDatabase';
 import { brokerUrls, connectToBroker, redactBrokerUrls } from '../broker/addresses';
 
 type SetupStep = (connection: ChannelModel) => Promise<void>;
@@ -38,7 +37,10 @@ export class AmqpClient {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** Which address of the list to try first: the one connected to, or the next after a loss. */
   private preferred = 0;
+  /** host:port of the address connected to (never its credentials). */
   private connectedTo: string | undefined;
+  /** open() is running the setup steps of a new connection. */
+  private settingUp = false;
 
   constructor(private readonly options: AmqpClientOptions) {}
 
@@ -51,7 +53,7 @@ export class AmqpClient {
     return this.connection !== undefined;
   }
 
-  /** The address connected to now (password hidden), if any. */
+  /** The broker node connected to now (host:port), if any. */
   get address(): string | undefined {
     return this.connection ? this.connectedTo : undefined;
   }
@@ -96,16 +98,22 @@ export class AmqpClient {
     connection.on('error', (error: Error) => this.options.logger.warn({ err: error }, 'broker connection error'));
     connection.on('close', () => this.lost(connection));
     this.preferred = index;
-    this.connectedTo = redactUrl(urls[index]!);
-    if (urls.length > 1) this.options.logger.info({ broker: this.connectedTo }, 'connected to broker node');
+    this.connectedTo = new URL(urls[index]!).host;
     this.connection = connection;
+    this.settingUp = true;
     try {
       for (const step of this.setupSteps) await step(connection);
+      // Lost while its setup ran (lost() left the reconnecting to us): fail, so our caller retries.
+      if (this.connection !== connection) throw new Error('broker connection lost while setting it up');
     } catch (error) {
       this.connection = undefined;
+      this.preferred = (index + 1) % urls.length; // this node took the connection but not the setup: try another first
       await connection.close().catch(() => undefined);
       throw error;
+    } finally {
+      this.settingUp = false;
     }
+    if (urls.length > 1) this.options.logger.info({ broker: this.connectedTo }, 'connected to broker node');
   }
 
   private lost(connection: ChannelModel): void {
@@ -114,10 +122,13 @@ export class AmqpClient {
     if (this.closing) return;
     this.preferred = (this.preferred + 1) % brokerUrls(this.options.url).length;
     this.options.logger.warn({ broker: this.connectedTo }, 'broker connection lost; reconnecting');
-    this.scheduleReconnect(1);
+    // A connection lost during its own setup makes open() fail, and open()'s caller reconnects:
+    // one reconnection loop at a time, never two.
+    if (!this.settingUp) this.scheduleReconnect(1);
   }
 
   private scheduleReconnect(attempt: number): void {
+    clearTimeout(this.reconnectTimer);
     const delay = backoffMs(attempt, this.options.maxReconnectDelayMs ?? 5000);
     this.reconnectTimer = setTimeout(() => {
       this.open().then(

@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics';
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
 
 export interface BreakerSettings {
-  /** How long the breaker stays open before letting one trial call through. */
+  /** How long the breaker stays open before it is half-open: its probe runs (or, without one, the next call is a trial). */
   resetTimeoutMs: number;
   /** Calls in the rolling window before the error rate can open the breaker. */
   volumeThreshold: number;
@@ -95,11 +95,6 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
 
   get state(): BreakerState {
     return this.circuit.opened ? 'open' : this.circuit.halfOpen ? 'halfOpen' : 'closed';
-  }
-
-  /** Whether callers' work decides a half-open breaker (false when a probe does). */
-  get triesCallsWhenHalfOpen(): boolean {
-    return this.probe === undefined;
   }
 
   run<T>(call: () => Promise<T>): Promise<T> {

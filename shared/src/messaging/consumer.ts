@@ -65,6 +65,12 @@ export interface ConsumerOptions {
   metrics?: Metrics;
   /** Records each delivery's time in the broker and its handling as spans (docs/tracing.md). */
   tracer?: ServiceTracer;
+  /**
+   * A cheap call that fails when the handlers' database is down (ADR 20); by default
+   * `select 1` on `pool`. A service gives it a connection of its own, so a pool exhausted
+   * by busy handlers is not taken for an outage.
+   */
+  probe?: () => Promise<unknown>;
 }
 
 type Outcome =
@@ -137,10 +143,15 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.random = options.random ?? Math.random;
     this.tracer = options.tracer ?? new ServiceTracer(options.service, 'unknown');
-    this.breaker = new Breaker(`${options.endpoint}-consumer`, options.logger, options.breaker ?? DEFAULT_BREAKER, isTransient, options.metrics, () =>
-      options.pool.query('select 1'),
+    this.breaker = new Breaker(
+      `${options.endpoint}-consumer`,
+      options.logger,
+      options.breaker ?? DEFAULT_BREAKER,
+      isTransient,
+      options.metrics,
+      options.probe ?? (() => options.pool.query('select 1')),
     );
-    this.breaker.on('state', (state) => this.steer(() => this.follow(state)));
+    this.breaker.on('state', () => this.steer(() => this.follow()));
   }
 
   /** The message types this endpoint's queue is bound to: exactly those it has handlers for. */
@@ -193,7 +204,8 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     });
     this.channel = channel;
     this.consumerTag = undefined;
-    await this.follow(this.breaker.state);
+    // In turn with the breaker's own changes, so a breaker that opens meanwhile is obeyed.
+    this.steer(() => this.follow());
   }
 
   /** Runs channel changes one at a time, in the order the breaker asked for them. */
@@ -202,9 +214,9 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   }
 
   /** Consumes fully when the breaker is closed, not at all otherwise (half-open, its probe decides). */
-  private async follow(state: BreakerState): Promise<void> {
+  private async follow(): Promise<void> {
     await this.pause();
-    if (state !== 'closed' || this.stopped) return;
+    if (this.breaker.state !== 'closed' || this.stopped) return;
     const channel = this.channel;
     if (!channel) return;
     await channel.prefetch(this.options.prefetch ?? 32);

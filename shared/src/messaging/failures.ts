@@ -20,7 +20,8 @@ export class MessageRefused extends Error {
 // SQLSTATEs that a retry can outlive: connection loss, serialization and deadlock
 // conflicts, lock timeouts, server shutdown or overload, a database closed to connections.
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '57', '58'];
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '55006', '55000']);
+// 25006: read-only transaction, a standby after a failover, until connections reach the new primary.
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '55006', '55000', '25006']);
 // In a transient class but caused by the statement's values (08P01: a NUL byte in a
 // parameter, say): retrying the same message can only fail the same way. Data exceptions
 // (22) and constraint violations (23) are permanent as every class not listed above.
@@ -71,6 +72,27 @@ export function* causesOf(error: unknown): Generator<object> {
     yield current;
     current = (current as { cause?: unknown }).cause;
   }
+}
+
+// What says the database itself cannot be reached or used now: shutdown, crash recovery, no
+// connection slots, a standby. A conflict, a cancelled query or a bug is not among them.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Whether a request failed because its database (or the connection to it) is unavailable:
+ * what an HTTP API answers with 503 and Retry-After. Narrower than isTransient, which also
+ * retries conflicts inside a working database; those are the request's to report as errors.
+ */
+export function dependencyUnavailable(error: unknown): boolean {
+  for (const current of causesOf(error)) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof message === 'string' && TRANSIENT_MESSAGES.some((pattern) => pattern.test(message))) return true;
+    if (typeof code !== 'string') continue;
+    if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (code.startsWith('08') && !PERMANENT_SQLSTATES.has(code)) return true;
+  }
+  return false;
 }
 
 /**

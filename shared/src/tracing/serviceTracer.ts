@@ -15,6 +15,9 @@ export const SAGA_ATTR = {
   deliveryCount: 'saga.delivery_count',
   /** What became of a delivery: handled, duplicate, retried, rejected... (the consumer's settlement). */
   result: 'saga.result',
+  /** A saga's step and status after a change (the deadline sweeper's spans). */
+  step: 'saga.step',
+  status: 'saga.status',
 } as const;
 
 /**

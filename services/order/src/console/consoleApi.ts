@@ -142,7 +142,7 @@ export interface ReplicaStateJson {
   replica: string | null;
   health: HealthJson;
   breakers: { consumer: string; relay: string } | null;
-  /** The broker node it is connected to (password hidden). */
+  /** The broker node it is connected to (host:port). */
   broker: string | null;
 }
 

@@ -29,7 +29,8 @@ async function replicaState(url: string): Promise<{ state: ReplicaStateJson; hea
   const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) })
     .then(async (answer) => (await answer.json()) as Health)
     .catch(() => undefined);
-  const state = { url, replica: typeof health?.replica === 'string' ? health.replica : null, health: healthOf(health?.status), breakers: health?.breakers ?? null, broker: health?.broker ?? null };
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const state = { url, replica: text(health?.replica), health: healthOf(health?.status), breakers: health?.breakers ?? null, broker: text(health?.broker) };
   return { state, health };
 }
 

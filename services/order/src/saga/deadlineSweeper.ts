@@ -105,8 +105,8 @@ export class DeadlineSweeper {
         this.logger.warn({ correlationId: orderId, status: advanced.status }, 'saga deadline passed');
         const deadline = this.tracer.continueTrace('saga deadline', traceHeadersFrom(saga?.traceContext, undefined), () => ({
           [SAGA_ATTR.correlationId]: orderId,
-          'saga.step': saga?.currentStep ?? '',
-          'saga.status': advanced.status,
+          [SAGA_ATTR.step]: saga?.currentStep ?? '',
+          [SAGA_ATTR.status]: advanced.status,
         }));
         traced.deadline = deadline;
         return { value: advanced, closing: [...advanced.writes, ...outboxStatements(outboxRows(orderSendContext(orderId, this.runtime, deadline.headers), advanced.messages))] };

@@ -63,6 +63,6 @@ function replicaLine(replica: ReplicaStateJson): HTMLElement {
     h('span', { class: `health health-badge-${replica.health}` }, replica.health),
     ' ',
     h('span', { class: 'mono' }, replica.replica ?? replica.url),
-    h('span', { class: 'muted' }, ` · consumer ${replica.breakers?.consumer ?? 'unknown'} · relay ${replica.breakers?.relay ?? 'unknown'}${replica.broker ? ` · ${new URL(replica.broker).host}` : ''}`),
+    h('span', { class: 'muted' }, ` · consumer ${replica.breakers?.consumer ?? 'unknown'} · relay ${replica.breakers?.relay ?? 'unknown'}${replica.broker ? ` · ${replica.broker}` : ''}`),
   );
 }
