@@ -59,15 +59,15 @@ describe('failure classification', () => {
 describe('an unavailable dependency (what HTTP answers 503 for)', () => {
   const pg = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code });
 
-  it('is a database that cannot be reached or used now', () => {
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300', '08006', '25006']) expect(dependencyUnavailable(pg(code))).toBe(true);
+  it('is a database that cannot be reached or used now, or a conflict the same request later gets past', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300', '08006', '25006', '40001', '40P01', '55P03']) expect(dependencyUnavailable(pg(code))).toBe(true);
     expect(dependencyUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(dependencyUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
     expect(dependencyUnavailable(new Error('Failed query', { cause: pg('57P01') }))).toBe(true);
   });
 
-  it('is not a conflict, a cancelled query, a value the database refuses or a bug', () => {
-    for (const code of ['40001', '40P01', '55000', '57014', '08P01', '22P02', '23505', '42703']) expect(dependencyUnavailable(pg(code))).toBe(false);
+  it('is not a cancelled query, a value the database refuses or a bug', () => {
+    for (const code of ['55000', '57014', '08P01', '22P02', '23505', '42703']) expect(dependencyUnavailable(pg(code))).toBe(false);
     expect(dependencyUnavailable(new TypeError('x is undefined'))).toBe(false);
   });
 });

@@ -102,11 +102,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err: error, method: req.method, path: req.path }, 'request refused by the database');
       return sendProblem(res, 400, 'Bad Request', `A value in the request cannot be stored: ${refused}`, [{ field: '(body)', message: refused }]);
     }
-    // The database (or another dependency) is down or refusing connections: the client may retry, the service is not broken.
+    // The database is down, refusing connections or busy with conflicting work: the client may retry, the service is not broken.
     if (dependencyUnavailable(error)) {
       logger.warn({ err: error, method: req.method, path: req.path }, 'request failed on an unavailable dependency');
       res.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-      return sendProblem(res, 503, 'Service Unavailable', `A dependency of this service (its database) is unavailable; retry after ${DEPENDENCY_RETRY_AFTER_SECONDS} seconds`);
+      return sendProblem(res, 503, 'Service Unavailable', `This service's database is unavailable or busy; retry after ${DEPENDENCY_RETRY_AFTER_SECONDS} seconds`);
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     return sendProblem(res, 500, 'Internal Server Error', 'The request could not be completed');

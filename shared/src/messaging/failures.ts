@@ -74,15 +74,17 @@ export function* causesOf(error: unknown): Generator<object> {
   }
 }
 
-// What says the database itself cannot be reached or used now: shutdown, crash recovery, no
-// connection slots, a standby. A conflict, a cancelled query or a bug is not among them.
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+// What says the database cannot be reached or used now (shutdown, crash recovery, no connection
+// slots, a standby), or not by this request now (a serialization failure, a deadlock, a lock
+// timeout: the same request later succeeds). A cancelled query or a bug is not among them.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006', '40001', '40P01', '55P03']);
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 /**
- * Whether a request failed because its database (or the connection to it) is unavailable:
- * what an HTTP API answers with 503 and Retry-After. Narrower than isTransient, which also
- * retries conflicts inside a working database; those are the request's to report as errors.
+ * Whether a request failed because its database (or the connection to it) is unavailable, or
+ * busy with other work in a way the same request later gets past: what an HTTP API answers
+ * with 503 and Retry-After. Narrower than isTransient: a cancelled query or an object in the
+ * wrong state (55000, a bug) is a 500, not an invitation to retry.
  */
 export function dependencyUnavailable(error: unknown): boolean {
   for (const current of causesOf(error)) {
