@@ -1,7 +1,7 @@
 import { eventually } from '@saga/shared/testing';
 import type { Shop } from '../support/api';
 import { placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
-import { startFaultSystem } from '../support/faultSuite';
+import { BATCH, startFaultSystem } from '../support/faultSuite';
 import type { ProcessSystem } from '../support/processSystem';
 
 // Scenario 7: billing (every replica) is down, so every payment step passes its deadline. Each saga
@@ -25,7 +25,7 @@ it('a step deadline passes while billing is down: sagas compensate, and the stal
   const fixture = await prepare(shop);
   await system.kill('billing');
   const started = Date.now();
-  const orders = await placeOrders(system, fixture, 20);
+  const orders = await placeOrders(system, fixture, BATCH);
   const paying = orders.filter((o) => o.kind !== 'no-stock');
   await eventually(
     async () => {
@@ -48,6 +48,7 @@ it('a step deadline passes while billing is down: sagas compensate, and the stal
     held,
     drainSeconds: (Date.now() - started) / 1000,
     p99Seconds: outcome.p99Seconds,
+    maxSeconds: outcome.maxSeconds,
   });
   expect(outcome.wrongOutcomes).toEqual([]);
   expect(outcome.broken).toEqual([]);

@@ -67,7 +67,7 @@ export async function runScenario(
       ...(allowed ? { expected: allowed } : {}),
     });
     const held = outcome.terminal === count && outcome.wrongOutcomes.length === 0 && outcome.broken.length === 0 && answers.serverErrors.length === 0;
-    results.push({ scenario: name, replicas: system.replicaCount, orders: count, terminal: outcome.terminal, held, drainSeconds: (Date.now() - started) / 1000, p99Seconds: outcome.p99Seconds });
+    results.push({ scenario: name, replicas: system.replicaCount, orders: count, terminal: outcome.terminal, held, drainSeconds: (Date.now() - started) / 1000, p99Seconds: outcome.p99Seconds, maxSeconds: outcome.maxSeconds });
     expect(outcome.wrongOutcomes).toEqual([]);
     expect(outcome.broken).toEqual([]);
     expect(answers.serverErrors).toEqual([]);
