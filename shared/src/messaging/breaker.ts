@@ -42,7 +42,7 @@ export const DEFAULT_BREAKER: BreakerSettings = {
  * accepts trip it (a handler's permanent errors are the message's fault, not the
  * dependency's). Every state change is logged and emitted as 'state'.
  *
- * With a `probe` (a cheap call to the dependency itself, `select 1`), the breaker also
+ * With a `probe` (a cheap call to the dependency itself), the breaker also
  * knows an outage apart from a bad call: `confirmOutage` opens it when the probe fails,
  * whatever the traffic (an error rate needs volume), and when half-open it is the probe,
  * not a caller's work, that decides whether to close.
