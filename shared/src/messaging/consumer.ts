@@ -110,8 +110,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * parked in a retry queue for a later redelivery, and goes to the error queue after the
  * last one. A breaker counts transient failures; when it opens, the consumer stops
  * consuming and messages wait in the work queue, so an outage fills no error queue.
- * Before a transient failure costs a message a delivery, the database is probed
- * (`select 1`): if it does not answer, that is an outage, whatever the traffic, and the
+ * Before a transient failure costs a message a delivery, the database is probed (see
+ * `probe`): if it does not answer, that is an outage, whatever the traffic, and the
  * breaker opens at once. While it is half-open, the probe, not a message, decides
  * whether it closes. A message that failed as the breaker opened goes to the back of the
  * queue uncounted as a delivery, so no single message can keep the breaker open, but
