@@ -1,5 +1,6 @@
 import { eventually } from '@saga/shared/testing';
 import type { Shop } from '../support/api';
+import { sleep } from '../../bench/src/stats';
 import { printResults, type ScenarioResult } from '../support/batch';
 import type { BrokerCluster } from '../support/brokerCluster';
 import { busiestNode, closeBrokerConnections, connectedProcesses } from '../support/brokerConnections';
@@ -56,8 +57,6 @@ function strike(work: () => Promise<void>, at = strikeAt()): Pick<Fault, 'afterE
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('fault suite', () => {
   it.each(SERVICE_NAMES)(

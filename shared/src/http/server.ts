@@ -8,7 +8,7 @@ import type { Logger } from '../logging';
 import type { Metrics } from '../metrics';
 import type { ServiceTracer } from '../tracing/serviceTracer';
 import { errorHandler, HttpProblem, notFoundRoute } from './problem';
-import { traceRequests } from './traceRequests';
+import { routePatternOf, traceRequests } from './traceRequests';
 
 export interface HealthCheck {
   name: string;
@@ -46,7 +46,7 @@ export function createApp(options: {
       const started = performance.now();
       res.on('finish', () => {
         // The route pattern, not the path, so ids never become label values.
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        const route = routePatternOf(req) ?? 'unmatched';
         const seconds = (performance.now() - started) / 1000;
         metrics.httpRequests.inc({ method: req.method, route, status_code: String(res.statusCode) });
         metrics.httpDuration.observe({ method: req.method, route }, seconds);

@@ -2,22 +2,9 @@ import type { GetMessage } from 'amqplib';
 import { HEADER, senderOf } from '../messaging/envelope';
 import { BROKER_DEATH_HEADERS, ERROR_HEADER, NO_SENDER, RETRY_HEADER } from '../messaging/errorQueue';
 import { directExchangeOf } from '../messaging/topology';
+import type { DeadMessage } from './deadMessageShape';
 
-/** What an operator needs to know about a message in an error queue. */
-export interface DeadMessage {
-  messageId: string;
-  type: string;
-  correlationId: string;
-  reason: string;
-  detail: string;
-  attempts: number;
-  failedAt: string | undefined;
-  failedBy: string | undefined;
-  /** Where a replay sends it: the work queue beside the error queue, through the endpoint's direct exchange. */
-  target: { exchange: string; routingKey: string };
-  /** The broker-validated user that first sent it (a replay keeps it in x-original-user-id). */
-  sender: string;
-}
+export type { DeadMessage };
 
 /** The work queue an error queue belongs to: `saga.billing.error` -> `saga.billing`. */
 export const workQueueOf = (errorQueue: string) => errorQueue.replace(/\.error$/, '');

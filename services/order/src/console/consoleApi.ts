@@ -5,6 +5,7 @@
  * strings.
  */
 
+import type { DeadMessage } from '../../../../shared/src/operations/deadMessageShape';
 import type { HistoryEntry, SagaStatus } from '../../../../shared/src/saga/saga.machine';
 
 export type { SagaStatus };
@@ -77,22 +78,14 @@ export interface SagaMessageJson {
 }
 
 /**
- * A message in a service's error queue, as the DLQ tool describes it (shared/src/operations/
- * deadMessage.ts, restated here: that module is Node code the browser's types cannot take in),
- * with its headers and body.
+ * A message in a service's error queue, as the DLQ tool describes it (DeadMessage), with
+ * where it is, its headers and its body; absent times are null in JSON.
  */
-export interface DeadMessageJson {
+export interface DeadMessageJson extends Omit<DeadMessage, 'failedAt' | 'failedBy' | 'target'> {
   service: string;
   queue: string;
-  messageId: string;
-  type: string;
-  correlationId: string;
-  reason: string;
-  detail: string;
-  attempts: number;
   failedAt: string | null;
   failedBy: string | null;
-  sender: string;
   headers: Record<string, unknown>;
   /** The body as text (it may not be JSON: that can be why it is here). */
   body: string;
