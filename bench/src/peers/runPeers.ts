@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@saga/shared/testing';
@@ -37,7 +37,23 @@ export interface SystemResult {
 }
 
 export interface PeerResult extends SystemResult {
+  /** The packages the peer runs on, with their installed versions. */
+  packages: string;
   invariants: 'held' | string[];
+}
+
+const PACKAGES: Record<PeerName, string[]> = {
+  dbos: ['@dbos-inc/dbos-sdk', '@dbos-inc/postgres-datasource'],
+  graphile: ['graphile-worker', 'pg'],
+  sql: ['pg'],
+};
+
+/** "name version" of an installed package, read from the package.json above its entry point. */
+function installed(name: string): string {
+  let folder = path.dirname(require.resolve(name));
+  while (path.basename(folder) !== path.basename(name) && folder !== path.dirname(folder)) folder = path.dirname(folder);
+  const { version } = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { version: string };
+  return `${name} ${version}`;
 }
 
 export interface PeerRunSettings {
@@ -128,6 +144,7 @@ export async function runPeer(peer: PeerName, { concurrency, seconds, mix, timed
       ...(await brokenInvariants(perService(() => databases.databaseUrl), [], catalog)),
     ];
     return {
+      packages: PACKAGES[peer].map(installed).join(', '),
       completedPerSecond: round(maxRate),
       transactionsPerSaga: round(txPerSaga, 2),
       cpuMsPerSaga: cpu,
