@@ -1,17 +1,20 @@
 /**
- * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 75/10/10/5] [--relay-rows K] [--skip-relays] [--profile]
+ * npm run bench [-- --quick] [--concurrency C] [--rate R] [--duration S] [--mix 75/10/10/5] [--relay-rows K] [--skip-relays] [--peers] [--profile]
  *
  * Measures, in one run on this machine: completed sagas/s (closed loop), end-to-end and
  * per-step latency at a given rate (open loop), the database transactions and broker
  * messages each saga costs (counted), the ceilings of PostgreSQL and RabbitMQ with the
  * same drivers and concurrency, and our outbox relay against pg-transactional-outbox.
- * Checks the invariants after the run and fails loudly if one broke.
+ * With --peers, right after our closed loop, the same saga on DBOS Transact, on
+ * graphile-worker and as plain SQL transactions (bench/src/peers, docs/peers.md), each in a
+ * process of its own under the same load: sagas/s, CPU per saga by process, latency in the
+ * closed loop and in an open loop at half the peer's own maximum, and ours over theirs.
+ * Checks the invariants after the run (ours and each peer's) and fails loudly if one broke.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { Client } from 'pg';
 import { ensureDatabase, dropDatabase, topology } from '@saga/shared';
 import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
@@ -21,9 +24,13 @@ import { brokerCeiling, postgresCeiling } from './ceilings';
 import { Completions } from './completions';
 import { cpuPerSaga, cpuTimes } from './cpu';
 import { brokenInvariants } from './invariants';
-import { closedLoop, openLoop, seed, type Mix, type Sample } from './load';
+import { closedLoop, openLoop, seed, viaBroker, type Mix, type Sample } from './load';
+import { comparePeers, peerTable } from './peers/report';
+import { runPeers } from './peers/runPeers';
+import { say, timed } from './progress';
 import { ourRelay, peerRelay } from './relays';
 import { percentiles, round } from './stats';
+import { transactions } from './transactions';
 
 const program = new Command('bench')
   .option('--quick', 'a short run (under 2 minutes), e.g. as a smoke test')
@@ -33,9 +40,10 @@ const program = new Command('bench')
   .option('--mix <h/s/f/x>', 'percent happy (shipped) / no stock / no funds / no shipping to the destination', '75/10/10/5')
   .option('--relay-rows <k>', 'rows pre-filled for the relay comparison', (v) => Number(v))
   .option('--skip-relays', 'skip the relay comparison')
+  .option('--peers', 'also run the same saga on DBOS, graphile-worker and plain SQL, each in a process of its own (docs/peers.md)')
   .option('--profile', 'write a CPU profile of each service to bench/results/profiles (open in Chrome DevTools)')
   .parse();
-const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean; profile?: boolean }>();
+const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean; peers?: boolean; profile?: boolean }>();
 const quick = Boolean(opts.quick);
 const concurrency = opts.concurrency ?? 32;
 const seconds = opts.duration ?? (quick ? 10 : 30);
@@ -44,40 +52,6 @@ const [happy = 0, noStock = 0, noFunds = 0, noShip = 0] = opts.mix.split('/').ma
 const mix: Mix = { happy, noStock, noFunds, noShip };
 /** The broker as its administrator, for the ceilings and the relay comparison (their own queues in the default vhost); the system runs in a vhost of its own, as its services' users. */
 const amqpUrl = TEST_AMQP_URL;
-
-const say = (line: string) => process.stdout.write(`${line}\n`);
-function progress(label: string, total: number) {
-  if (!process.stderr.isTTY) {
-    say(`${label}...`);
-    return { tick: () => undefined, stop: () => undefined };
-  }
-  const bar = new SingleBar({ format: `${label.padEnd(28)} [{bar}] {value}/{total}`, stream: process.stderr });
-  bar.start(total, 0);
-  return { tick: () => bar.increment(), stop: () => bar.stop() };
-}
-async function timed<T>(label: string, ms: number, work: (tick: () => void) => Promise<T>): Promise<T> {
-  const steps = Math.max(1, Math.round(ms / 1000));
-  const bar = progress(label, steps);
-  const timer = setInterval(bar.tick, 1000);
-  try {
-    return await work(bar.tick);
-  } finally {
-    clearInterval(timer);
-    bar.stop();
-  }
-}
-
-async function transactions(databases: string[]): Promise<number> {
-  const client = new Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    const names = databases.map((url) => new URL(url).pathname.slice(1));
-    const { rows } = await client.query<{ n: string }>('select sum(xact_commit + xact_rollback)::text as n from pg_stat_database where datname = any($1)', [names]);
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
-}
 
 async function published(system: ProcessSystem): Promise<number> {
   let total = 0;
@@ -125,15 +99,16 @@ async function main(): Promise<number> {
   try {
     const catalog = await seed({ inventory: system.url('inventory'), billing: system.url('billing') });
     const databases = SERVICE_NAMES.map((service) => system.databaseUrls[service]);
+    const ours = viaBroker(system.url('order'), completions);
 
     // Warm-up, then the closed loop: the most the system completes.
-    await closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: 2000 });
+    await closedLoop(ours, catalog, mix, { concurrency, durationMs: 2000 });
     const txBefore = await transactions(databases);
     const msgBefore = await published(system);
     const pids = () => perService((service) => system.pid(service));
     const cpuBefore = cpuTimes(pids());
     const closed = await timed('closed loop', seconds * 1000, () =>
-      closedLoop(system.url('order'), catalog, mix, completions, { concurrency, durationMs: seconds * 1000 }),
+      closedLoop(ours, catalog, mix, { concurrency, durationMs: seconds * 1000 }),
     );
     const cpu = cpuPerSaga(cpuBefore, cpuTimes(pids()), closed.samples.length);
     const txPerSaga = ((await transactions(databases)) - txBefore) / closed.samples.length;
@@ -141,8 +116,12 @@ async function main(): Promise<number> {
     placed.push(...closed.samples);
     const maxRate = closed.samples.length / closed.seconds;
 
-    // Ceilings of this machine, same drivers and concurrency, right after the closed loop:
-    // the machine's speed drifts over minutes, and the ratio should compare like with like.
+    // The peers, right after: the same saga, clients, mix and phases, each in a process of its own.
+    const peers = opts.peers ? await runPeers({ concurrency, seconds, mix, timed }) : undefined;
+
+    // Ceilings of this machine, same drivers and concurrency, right after the closed loop (after
+    // the peers, with --peers): the machine's speed drifts over minutes, and the ratio should
+    // compare like with like.
     const scratch = new URL(TEST_POSTGRES_URL);
     scratch.pathname = `/${uniqueName('bench_ceiling')}`;
     await ensureDatabase(scratch.toString());
@@ -157,7 +136,7 @@ async function main(): Promise<number> {
     // The open loop at half the maximum (or the rate asked for): latency at a steady load.
     const rate = opts.rate ?? Math.max(1, Math.floor(maxRate / 2));
     const open = await timed(`open loop at ${rate}/s`, seconds * 1000, () =>
-      openLoop(system.url('order'), catalog, mix, completions, { rate, durationMs: seconds * 1000 }),
+      openLoop(ours, catalog, mix, { rate, durationMs: seconds * 1000 }),
     );
     placed.push(...open.samples);
     const sampleIds = open.samples.slice(0, 200).map((s) => s.orderId);
@@ -221,6 +200,11 @@ async function main(): Promise<number> {
         drainRatio: round(relays.ours.drainRowsPerSecond / relays.peer.drainRowsPerSecond, 1),
       },
       invariants: broken.length === 0 ? 'held' : broken,
+      peers: peers && comparePeers(
+        { completedPerSecond: round(maxRate), transactionsPerSaga: round(txPerSaga, 2), cpuMsPerSaga: cpu, closedLoopLatencyMs: e2eClosed, openLoop: { offeredPerSecond: rate, achievedPerSecond: round(open.samples.length / open.seconds), latencyMs: e2eOpen } },
+        broken.length === 0 ? 'held' : broken,
+        peers,
+      ),
       seconds: round((Date.now() - started) / 1000),
     };
 
@@ -258,6 +242,11 @@ async function main(): Promise<number> {
     ];
     say('');
     for (const [name, value] of rows) say(`  ${name.padEnd(38)} ${value}`);
+    if (result.peers) {
+      say('');
+      for (const line of peerTable(result.peers, SERVICE_NAMES)) say(line);
+    }
+    const peersBroken = peers ? Object.entries(peers).flatMap(([name, peer]) => (peer.invariants === 'held' ? [] : peer.invariants.map((text) => `${name}: ${text}`))) : [];
     const folder = path.resolve(__dirname, '..', 'results');
     mkdirSync(folder, { recursive: true });
     const file = path.join(folder, `${result.at.replaceAll(':', '-')}.json`);
@@ -266,6 +255,10 @@ async function main(): Promise<number> {
     if (opts.profile) say(`  CPU profiles of the services (written as they stop) in ${path.relative(process.cwd(), profiles)}`);
     if (broken.length > 0) {
       process.stderr.write(`\nINVARIANTS BROKEN: ${broken.join('; ')}\n`);
+      exitCode = 1;
+    }
+    if (peersBroken.length > 0) {
+      process.stderr.write(`\nPEER INVARIANTS BROKEN: ${peersBroken.join('; ')}\n`);
       exitCode = 1;
     }
   } finally {

@@ -32,12 +32,22 @@ export interface Sample {
   orderId: string;
   kind: Kind;
   latencyMs: number;
+  /** How the saga ended, when the system's answer says (the peers'). */
+  status?: 'Completed' | 'Failed';
 }
+
+export type OrderBody = ReturnType<typeof orderBody>;
+
+/**
+ * Places one order and resolves when its saga has ended: the order's id, the moment the end
+ * was seen (performance.now) and, if the answer says, the outcome.
+ */
+export type PlaceAndWait = (body: OrderBody) => Promise<{ orderId: string; endedAt: number; status?: 'Completed' | 'Failed' }>;
 
 /** Keep-alive connections, and node:http rather than fetch: the load generator shares the cores with the system it measures. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function post(url: string, body: unknown): Promise<{ id: string }> {
+function post<T = { id: string }>(url: string, body: unknown): Promise<T> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -51,7 +61,7 @@ function post(url: string, body: unknown): Promise<{ id: string }> {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = response.statusCode ?? 0;
           if (status < 200 || status >= 300) reject(new Error(`${url} answered ${status}: ${text}`));
-          else resolve(JSON.parse(text) as { id: string });
+          else resolve(JSON.parse(text) as T);
         });
       },
     );
@@ -102,20 +112,34 @@ function orderBody(catalog: Catalog, kind: Kind) {
   }
 }
 
+/** Our system: POST to the order service, then the order's end as the broker tells it (OrderCompleted or OrderFailed). */
+export function viaBroker(orderUrl: string, completions: Completions): PlaceAndWait {
+  return async (body) => {
+    const { id } = await post(`${orderUrl}/api/orders`, body);
+    return { orderId: id, endedAt: await completions.ended$(id) };
+  };
+}
+
+/** A peer (bench/src/peers): one POST that answers when the saga has ended. */
+export function viaPeer(peerUrl: string): PlaceAndWait {
+  return async (body) => {
+    const { id, status } = await post<{ id: string; status: 'Completed' | 'Failed' }>(`${peerUrl}/orders`, body);
+    return { orderId: id, endedAt: performance.now(), status };
+  };
+}
+
 /** Places one order and resolves when its saga has ended, with the time from POST to the end. */
-export async function oneOrder(orderUrl: string, catalog: Catalog, kind: Kind, completions: Completions): Promise<Sample> {
+export async function oneOrder(place: PlaceAndWait, catalog: Catalog, kind: Kind): Promise<Sample> {
   const started = performance.now();
-  const { id } = await post(`${orderUrl}/api/orders`, orderBody(catalog, kind));
-  const ended = await completions.ended$(id);
-  return { orderId: id, kind, latencyMs: ended - started };
+  const { orderId, endedAt, status } = await place(orderBody(catalog, kind));
+  return { orderId, kind, latencyMs: endedAt - started, ...(status ? { status } : {}) };
 }
 
 /** Closed loop: `concurrency` clients, each placing its next order when the last one ended. */
 export async function closedLoop(
-  orderUrl: string,
+  place: PlaceAndWait,
   catalog: Catalog,
   mix: Mix,
-  completions: Completions,
   { concurrency, durationMs, onSample }: { concurrency: number; durationMs: number; onSample?: () => void },
 ): Promise<{ samples: Sample[]; seconds: number }> {
   const samples: Sample[] = [];
@@ -124,7 +148,7 @@ export async function closedLoop(
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
-        samples.push(await oneOrder(orderUrl, catalog, pickKind(mix, Math.random()), completions));
+        samples.push(await oneOrder(place, catalog, pickKind(mix, Math.random())));
         onSample?.();
       }
     }),
@@ -134,10 +158,9 @@ export async function closedLoop(
 
 /** Open loop: orders arrive at `rate` per second whatever the system does, for `durationMs`. */
 export async function openLoop(
-  orderUrl: string,
+  place: PlaceAndWait,
   catalog: Catalog,
   mix: Mix,
-  completions: Completions,
   { rate, durationMs, onSample }: { rate: number; durationMs: number; onSample?: () => void },
 ): Promise<{ samples: Sample[]; seconds: number; offered: number }> {
   const inFlight: Array<Promise<Sample>> = [];
@@ -148,7 +171,7 @@ export async function openLoop(
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     inFlight.push(
-      oneOrder(orderUrl, catalog, pickKind(mix, Math.random()), completions).then((sample) => {
+      oneOrder(place, catalog, pickKind(mix, Math.random())).then((sample) => {
         onSample?.();
         return sample;
       }),
