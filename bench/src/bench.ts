@@ -29,6 +29,7 @@ import { comparePeers, peerTable } from './peers/report';
 import { runPeers } from './peers/runPeers';
 import { say, timed } from './progress';
 import { ourRelay, peerRelay } from './relays';
+import { profileSummary } from './profileSummary';
 import { percentiles, round } from './stats';
 import { transactions } from './transactions';
 
@@ -93,6 +94,9 @@ async function main(): Promise<number> {
   const profiles = path.join(__dirname, '..', 'results', 'profiles');
   const nodeArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
   const system = await ProcessSystem.start('bench', { LOG_LEVEL: 'warn' }, { proxies: false, nodeArgs });
+  /** Who each profiled process is, to name its profile. */
+  const profiled = new Map<number, string>();
+  for (const service of SERVICE_NAMES) profiled.set(system.pid(service)!, service);
   const completions = await Completions.start(system.broker.urlOf('order'), system.namespace);
   const placed: Sample[] = [];
   let exitCode = 0;
@@ -101,23 +105,31 @@ async function main(): Promise<number> {
     const databases = SERVICE_NAMES.map((service) => system.databaseUrls[service]);
     const ours = viaBroker(system.url('order'), completions);
 
-    // Warm-up, then the closed loop: the most the system completes.
+    // Warm-up, then the closed loop: the most the system completes, and what each saga costs.
     await closedLoop(ours, catalog, mix, { concurrency, durationMs: 2000 });
-    const txBefore = await transactions(databases);
-    const msgBefore = await published(system);
     const pids = () => perService((service) => system.pid(service));
-    const cpuBefore = cpuTimes(pids());
-    const closed = await timed('closed loop', seconds * 1000, () =>
-      closedLoop(ours, catalog, mix, { concurrency, durationMs: seconds * 1000 }),
-    );
-    const cpu = cpuPerSaga(cpuBefore, cpuTimes(pids()), closed.samples.length);
-    const txPerSaga = ((await transactions(databases)) - txBefore) / closed.samples.length;
-    const msgsPerSaga = ((await published(system)) - msgBefore) / closed.samples.length;
-    placed.push(...closed.samples);
+    const measureClosedLoop = async (label: string) => {
+      const txBefore = await transactions(databases);
+      const msgBefore = await published(system);
+      const cpuBefore = cpuTimes(pids());
+      const loop = await timed(label, seconds * 1000, () => closedLoop(ours, catalog, mix, { concurrency, durationMs: seconds * 1000 }));
+      placed.push(...loop.samples);
+      return {
+        ...loop,
+        cpu: cpuPerSaga(cpuBefore, cpuTimes(pids()), loop.samples.length),
+        txPerSaga: ((await transactions(databases)) - txBefore) / loop.samples.length,
+        msgsPerSaga: ((await published(system)) - msgBefore) / loop.samples.length,
+      };
+    };
+    const closed = await measureClosedLoop('closed loop');
+    const { cpu, txPerSaga, msgsPerSaga } = closed;
     const maxRate = closed.samples.length / closed.seconds;
 
-    // The peers, right after: the same saga, clients, mix and phases, each in a process of its own.
-    const peers = opts.peers ? await runPeers({ concurrency, seconds, mix, timed }) : undefined;
+    // The peers, right after (the same saga, clients, mix and phases, each in a process of
+    // its own), then our closed loop once more: the machine's speed drifts, and the peers are
+    // compared with ours measured before and after them.
+    const peers = opts.peers ? await runPeers({ concurrency, seconds, mix, timed, nodeArgs, onStart: (peer, pid) => profiled.set(pid, `peer ${peer}`) }) : undefined;
+    const closedAgain = peers ? await measureClosedLoop('closed loop, again') : undefined;
 
     // Ceilings of this machine, same drivers and concurrency, right after the closed loop (after
     // the peers, with --peers): the machine's speed drifts over minutes, and the ratio should
@@ -204,6 +216,12 @@ async function main(): Promise<number> {
         { completedPerSecond: round(maxRate), transactionsPerSaga: round(txPerSaga, 2), cpuMsPerSaga: cpu, closedLoopLatencyMs: e2eClosed, openLoop: { offeredPerSecond: rate, achievedPerSecond: round(open.samples.length / open.seconds), latencyMs: e2eOpen } },
         broken.length === 0 ? 'held' : broken,
         peers,
+        closedAgain && {
+          completedPerSecond: round(closedAgain.samples.length / closedAgain.seconds),
+          transactionsPerSaga: round(closedAgain.txPerSaga, 2),
+          cpuMsPerSaga: closedAgain.cpu,
+          closedLoopLatencyMs: percentiles(closedAgain.samples.map((s) => s.latencyMs)),
+        },
       ),
       seconds: round((Date.now() - started) / 1000),
     };
@@ -252,7 +270,6 @@ async function main(): Promise<number> {
     const file = path.join(folder, `${result.at.replaceAll(':', '-')}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     say(`\n  written to ${path.relative(process.cwd(), file)} (${result.seconds} s)`);
-    if (opts.profile) say(`  CPU profiles of the services (written as they stop) in ${path.relative(process.cwd(), profiles)}`);
     if (broken.length > 0) {
       process.stderr.write(`\nINVARIANTS BROKEN: ${broken.join('; ')}\n`);
       exitCode = 1;
@@ -264,6 +281,11 @@ async function main(): Promise<number> {
   } finally {
     await completions.stop();
     await system.stop();
+  }
+  if (opts.profile) {
+    // Written by each process as it exits: the services have just stopped.
+    say(`\n  where each process's CPU went (its whole run, start-up excepted; the profiles, for Chrome DevTools, are in ${path.relative(process.cwd(), profiles)}):`);
+    for (const line of profileSummary(profiles, profiled)) say(line);
   }
   return exitCode;
 }

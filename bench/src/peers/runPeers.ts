@@ -61,14 +61,18 @@ export interface PeerRunSettings {
   seconds: number;
   mix: Mix;
   timed: <T>(label: string, ms: number, work: () => Promise<T>) => Promise<T>;
+  /** Node options for the peer's process (a CPU profile, with --profile). */
+  nodeArgs?: readonly string[];
+  /** Told each peer's process id once it runs (to name its CPU profile). */
+  onStart?: (peer: PeerName, pid: number) => void;
 }
 
 /** The peer's process, serving on its port, its output in a log file. */
-async function startPeer(peer: PeerName, databases: PeerDatabases) {
+async function startPeer(peer: PeerName, databases: PeerDatabases, nodeArgs: readonly string[]) {
   const port = await freePort();
   const log = path.join(os.tmpdir(), `bench-peer-${peer}-${process.pid}.log`);
   const out = createWriteStream(log, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'peerProcess.ts'), peer], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(__dirname, 'peerProcess.ts'), peer], {
     cwd: root,
     env: {
       ...process.env,
@@ -120,12 +124,13 @@ function wrongOutcomes(samples: Sample[]): string[] {
  * warm-up, the closed loop (sagas/s, CPU per saga by process), the open loop at half its
  * own maximum, then the invariants on its database and the outcome of every order.
  */
-export async function runPeer(peer: PeerName, { concurrency, seconds, mix, timed }: PeerRunSettings): Promise<PeerResult> {
+export async function runPeer(peer: PeerName, { concurrency, seconds, mix, timed, nodeArgs = [], onStart }: PeerRunSettings): Promise<PeerResult> {
   const databases = await createPeerDatabases(peer);
   let running: Awaited<ReturnType<typeof startPeer>> | undefined;
   try {
     const catalog = await seedPeer(databases.databaseUrl);
-    running = await startPeer(peer, databases);
+    running = await startPeer(peer, databases, nodeArgs);
+    onStart?.(peer, running.pid);
     const place = viaPeer(running.url);
     const warmUp = await closedLoop(place, catalog, mix, { concurrency, durationMs: 2000 });
     const pids = { [peer]: running.pid };
