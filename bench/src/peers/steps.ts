@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ShippingAddress as Address } from '@saga/shared/contracts';
 import { formatMoney, isMoneyString, parseMoney } from '@saga/shared/money';
 
 /**
@@ -12,15 +13,6 @@ import { formatMoney, isMoneyString, parseMoney } from '@saga/shared/money';
 
 /** One statement inside the step's transaction, whatever the driver: text with $n parameters, rows back. */
 export type Query = <Row = Record<string, unknown>>(text: string, params: unknown[]) => Promise<Row[]>;
-
-export interface Address {
-  name: string;
-  line1: string;
-  line2?: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
 
 /** What the saga carries from step to step (as our saga's input and messages do). */
 export interface SagaInput {
@@ -84,10 +76,13 @@ export async function placeOrder(q: Query, o: SagaInput): Promise<void> {
   );
 }
 
+const readStock = 'select stock from products where id = $1::uuid';
+const lockStock = 'select stock from products where id = $1::uuid for update';
+
 /** Whether every line can be served from free stock: `lock` row-locks the products, in id order. */
 async function enoughStock(q: Query, o: SagaInput, lock: boolean): Promise<boolean> {
   for (const line of o.lines) {
-    const [product] = await q<{ stock: number }>(`select stock from products where id = $1::uuid${lock ? ' for update' : ''}`, [line.productId]);
+    const [product] = await q<{ stock: number }>(lock ? lockStock : readStock, [line.productId]);
     if (!product || product.stock < line.quantity) return false;
   }
   return true;
