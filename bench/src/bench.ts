@@ -8,7 +8,8 @@
  * With --peers, right after our closed loop, the same saga on DBOS Transact, on
  * graphile-worker and as plain SQL transactions (bench/src/peers, docs/peers.md), each in a
  * process of its own under the same load: sagas/s, CPU per saga by process, latency in the
- * closed loop and in an open loop at half the peer's own maximum, and ours over theirs.
+ * closed loop and in an open loop at half the peer's own maximum, and ours over theirs; then
+ * our closed loop once more, so the peers are bracketed by two measurements of ours.
  * Checks the invariants after the run (ours and each peer's) and fails loudly if one broke.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,7 @@ const program = new Command('bench')
   .option('--relay-rows <k>', 'rows pre-filled for the relay comparison', (v) => Number(v))
   .option('--skip-relays', 'skip the relay comparison')
   .option('--peers', 'also run the same saga on DBOS, graphile-worker and plain SQL, each in a process of its own (docs/peers.md)')
-  .option('--profile', 'write a CPU profile of each service to bench/results/profiles (open in Chrome DevTools)')
+  .option('--profile', 'write a CPU profile of each service (and peer) to bench/results/profiles (open in Chrome DevTools), and print where each process\'s CPU went')
   .parse();
 const opts = program.opts<{ quick?: boolean; concurrency?: number; rate?: number; duration?: number; mix: string; relayRows?: number; skipRelays?: boolean; peers?: boolean; profile?: boolean }>();
 const quick = Boolean(opts.quick);

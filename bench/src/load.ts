@@ -46,9 +46,9 @@ export type PlaceAndWait = (body: OrderBody) => Promise<{ orderId: string; ended
 
 /**
  * Keep-alive connections, and node:http rather than fetch: the load generator shares the
- * cores with the system it measures. An idle socket is dropped after 4 s, before the server's keep-alive timeout (Node's 5 s)
- * closes it: otherwise a request sent on a socket the server is closing at that moment
- * fails with ECONNRESET, never having reached the server.
+ * cores with the system it measures. An idle socket is dropped after 4 s, before the
+ * server's keep-alive timeout (Node's 5 s) closes it: otherwise a request sent on a socket
+ * the server is closing at that moment fails with ECONNRESET, never having reached it.
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
 
