@@ -16,9 +16,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { Client } from 'pg';
-import { ensureDatabase, dropDatabase, topology } from '@saga/shared';
-import { TEST_AMQP_URL, TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropDatabase, topology } from '@saga/shared';
+import { createTestDatabase, TEST_AMQP_URL, TEST_POSTGRES_URL } from '@saga/shared/testing';
 import { perService, SERVICE_NAMES } from '../../services/registry';
 import { ProcessSystem } from '../../test/support/processSystem';
 import { brokerCeiling, postgresCeiling } from './ceilings';
@@ -31,6 +30,7 @@ import { runPeers } from './peers/runPeers';
 import { say, timed } from './progress';
 import { ourRelay, peerRelay } from './relays';
 import { profileSummary } from './profileSummary';
+import { withClient } from './sql';
 import { percentiles, round } from './stats';
 import { transactions } from './transactions';
 
@@ -78,10 +78,7 @@ function stepLatencies(histories: Array<{ createdAt: string; history: Array<{ st
 }
 
 async function versions() {
-  const client = new Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  const { rows } = await client.query<{ server_version: string }>('show server_version');
-  await client.end();
+  const { rows } = await withClient(TEST_POSTGRES_URL, (client) => client.query<{ server_version: string }>('show server_version'));
   const { connect } = await import('amqplib');
   const connection = await connect(amqpUrl);
   const rabbit = String((connection.connection as unknown as { serverProperties?: { version?: string } }).serverProperties?.version ?? 'unknown');
@@ -135,14 +132,12 @@ async function main(): Promise<number> {
     // Ceilings of this machine, same drivers and concurrency, right after the closed loop (after
     // the peers, with --peers): the machine's speed drifts over minutes, and the ratio should
     // compare like with like.
-    const scratch = new URL(TEST_POSTGRES_URL);
-    scratch.pathname = `/${uniqueName('bench_ceiling')}`;
-    await ensureDatabase(scratch.toString());
+    const scratch = await createTestDatabase('bench_ceiling');
     const ceilingCpuBefore = cpuTimes({});
-    const pgTx = await timed('PostgreSQL ceiling', 5000, () => postgresCeiling(scratch.toString(), concurrency, quick ? 5000 : 10_000));
+    const pgTx = await timed('PostgreSQL ceiling', 5000, () => postgresCeiling(scratch, concurrency, quick ? 5000 : 10_000));
     // The machine's CPU per ceiling transaction (approximate: the run's length is taken from the rate).
     const ceilingCpuMs = cpuPerSaga(ceilingCpuBefore, cpuTimes({}), pgTx * (quick ? 5 : 10))?.machine;
-    await dropDatabase(scratch.toString());
+    await dropDatabase(scratch);
     const brokerMsgs = await timed('RabbitMQ ceiling', 5000, () => brokerCeiling(amqpUrl, concurrency, quick ? 5000 : 10_000));
     const ceiling = Math.min(pgTx / txPerSaga, brokerMsgs / msgsPerSaga);
 
@@ -158,17 +153,13 @@ async function main(): Promise<number> {
     // Relay comparison.
     let relays: { ours: Awaited<ReturnType<typeof ourRelay>>; peer: Awaited<ReturnType<typeof peerRelay>> } | undefined;
     if (!opts.skipRelays) {
-      const ourDb = new URL(TEST_POSTGRES_URL);
-      ourDb.pathname = `/${uniqueName('bench_relay_ours')}`;
-      const peerDb = new URL(TEST_POSTGRES_URL);
-      peerDb.pathname = `/${uniqueName('bench_relay_peer')}`;
-      await ensureDatabase(ourDb.toString());
-      await ensureDatabase(peerDb.toString());
+      const ourDb = await createTestDatabase('bench_relay_ours');
+      const peerDb = await createTestDatabase('bench_relay_peer');
       const offeredMs = quick ? 3000 : 10_000;
-      const ours = await timed('relay: ours', offeredMs, () => ourRelay(ourDb.toString(), amqpUrl, relayRows, 500, offeredMs));
-      const peer = await timed('relay: pg-transactional-outbox', offeredMs, () => peerRelay(peerDb.toString(), amqpUrl, relayRows, 500, offeredMs));
-      await dropDatabase(ourDb.toString());
-      await dropDatabase(peerDb.toString());
+      const ours = await timed('relay: ours', offeredMs, () => ourRelay(ourDb, amqpUrl, relayRows, 500, offeredMs));
+      const peer = await timed('relay: pg-transactional-outbox', offeredMs, () => peerRelay(peerDb, amqpUrl, relayRows, 500, offeredMs));
+      await dropDatabase(ourDb);
+      await dropDatabase(peerDb);
       relays = { ours, peer };
     }
 

@@ -1,18 +1,10 @@
 import { connect } from 'amqplib';
-import { Client } from 'pg';
 import { formatMoney, parseMoney } from '@saga/shared/money';
 import type { ParticipantName } from '../../services/registry';
 import { PLENTY_STOCK, RICH_BALANCE, type Catalog } from './load';
+import { withClient } from './sql';
 
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = async <T>(url: string, text: string, params: unknown[] = []): Promise<T[]> => (await withClient(url, (client) => client.query(text, params))).rows as T[];
 
 /**
  * The invariants after a run, checked in aggregate with SQL (fast for thousands of

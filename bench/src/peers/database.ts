@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
-import { dropDatabase, ensureDatabase } from '@saga/shared';
-import { TEST_POSTGRES_URL, uniqueName } from '@saga/shared/testing';
+import { dropDatabase } from '@saga/shared';
+import { createTestDatabase } from '@saga/shared/testing';
 import { PLENTY_STOCK, RICH_BALANCE, SPREAD, type Catalog } from '../load';
+import { withClient } from '../sql';
 import type { PeerName } from './engine';
 
 export interface PeerDatabases {
@@ -14,27 +14,12 @@ export interface PeerDatabases {
   systemDatabaseUrl: string;
 }
 
-const databaseUrl = (prefix: string) => {
-  const url = new URL(TEST_POSTGRES_URL);
-  url.pathname = `/${uniqueName(prefix)}`;
-  return url.toString();
-};
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The peer's own databases, new, with the saga's tables. */
 export async function createPeerDatabases(peer: PeerName): Promise<PeerDatabases> {
-  const databases = { databaseUrl: databaseUrl(`bench_peer_${peer}`), systemDatabaseUrl: peer === 'dbos' ? databaseUrl(`bench_peer_${peer}_sys`) : '' };
-  await ensureDatabase(databases.databaseUrl);
-  if (databases.systemDatabaseUrl) await ensureDatabase(databases.systemDatabaseUrl);
+  const databases = {
+    databaseUrl: await createTestDatabase(`bench_peer_${peer}`),
+    systemDatabaseUrl: peer === 'dbos' ? await createTestDatabase(`bench_peer_${peer}_sys`) : '',
+  };
   await withClient(databases.databaseUrl, (client) => client.query(readFileSync(path.join(__dirname, 'schema.sql'), 'utf8')));
   return databases;
 }

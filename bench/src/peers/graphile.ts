@@ -1,7 +1,7 @@
 import { Logger, run, type Task } from 'graphile-worker';
 import { Pool } from 'pg';
 import type { Engine, EngineSettings } from './engine';
-import { inTransaction } from './pg';
+import { inPoolTransaction, inTransaction } from './pg';
 import { FIRST_STEP, firstTime, outcomeOf, placeOrder, STEP_NAMES, STEPS, type Outcome, type Query, type SagaInput, type StepName } from './steps';
 
 /** graphile-worker's warnings and errors only (its info lines would be one per job). */
@@ -54,17 +54,14 @@ export async function startGraphile({ databaseUrl, poolSize, concurrency }: Engi
   return {
     async placeOrder(o: SagaInput) {
       const outcome = new Promise<Outcome>((resolve) => waiting.set(o.orderId, resolve));
-      const client = await pool.connect();
       try {
-        await inTransaction(client, async (q) => {
+        await inPoolTransaction(pool, async (q) => {
           await placeOrder(q, o);
           await addJob(q, FIRST_STEP, o);
         });
       } catch (error) {
         waiting.delete(o.orderId);
         throw error;
-      } finally {
-        client.release();
       }
       return outcome;
     },

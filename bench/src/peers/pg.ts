@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Query } from './steps';
 
 /** Statement names by text: each statement is prepared once per connection, as the services' are (ADR 13) and the engines' own are. */
@@ -21,5 +21,15 @@ export async function inTransaction<T>(client: PoolClient, work: (q: Query) => P
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
+  }
+}
+
+/** The same on a connection taken from `pool` for the transaction. */
+export async function inPoolTransaction<T>(pool: Pool, work: (q: Query) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, work);
+  } finally {
+    client.release();
   }
 }

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { Engine, EngineSettings } from './engine';
-import { inTransaction } from './pg';
+import { inPoolTransaction } from './pg';
 import { FIRST_STEP, firstTime, outcomeOf, placeOrder, STEPS, type Next, type SagaInput, type StepName } from './steps';
 
 /**
@@ -12,23 +12,15 @@ export async function startSqlOnly({ databaseUrl, poolSize }: EngineSettings): P
   const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined)); // a client's lost connection fails its query, not the process
-  const transaction = async <T>(work: Parameters<typeof inTransaction<T>>[1]) => {
-    const client = await pool.connect();
-    try {
-      return await inTransaction(client, work);
-    } finally {
-      client.release();
-    }
-  };
   return {
     async placeOrder(o: SagaInput) {
-      await transaction((q) => placeOrder(q, o));
+      await inPoolTransaction(pool, (q) => placeOrder(q, o));
       let step: Next = FIRST_STEP;
       let last: StepName = FIRST_STEP;
       while (step !== 'end') {
         const current: StepName = step;
         last = current;
-        step = await transaction(async (q) => {
+        step = await inPoolTransaction(pool, async (q) => {
           if (!(await firstTime(q, o.orderId, current))) throw new Error(`step ${current} of order ${o.orderId} was done before`);
           return STEPS[current](q, o);
         });
