@@ -20,14 +20,15 @@ const services = SERVICE_NAMES;
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-/** How many processes of each service: `--replicas N`, else REPLICAS, else 1. */
+/** How many processes of each service: `--replicas N` (or `--replicas=N`), else REPLICAS, else 1. */
 function replicaCount(argv: readonly string[], env: NodeJS.ProcessEnv): number {
-  const at = argv.indexOf('--replicas');
-  const given = at >= 0 ? argv[at + 1] : env.REPLICAS;
-  if (given === undefined || given === '') return 1;
+  const at = argv.findIndex((arg) => arg === '--replicas' || arg.startsWith('--replicas='));
+  const flag = at >= 0 ? argv[at]! : undefined;
+  const given = flag === undefined ? env.REPLICAS : flag.includes('=') ? flag.slice('--replicas='.length) : argv[at + 1];
+  if (flag === undefined && (given === undefined || given === '')) return 1;
   const count = Number(given);
-  if (!Number.isInteger(count) || count < 1 || count > 16) {
-    throw new Error(`${at >= 0 ? '--replicas' : 'REPLICAS'} must be a whole number from 1 to 16, not ${JSON.stringify(given)}`);
+  if (given === undefined || given === '' || !Number.isInteger(count) || count < 1 || count > 16) {
+    throw new Error(`${flag === undefined ? 'REPLICAS' : '--replicas'} must be a whole number from 1 to 16, not ${given === undefined ? 'missing' : JSON.stringify(given)}`);
   }
   return count;
 }
@@ -63,12 +64,12 @@ function operatorToken(): { env: NodeJS.ProcessEnv; generated?: string } {
 }
 
 async function main(): Promise<void> {
+  const replicas = replicaCount(process.argv.slice(2), process.env);
   const { env, generated } = operatorToken();
   if (process.env.BROKER_PROVISION !== 'false') {
     const { vhost, namespace, via } = await provisionServiceUsers(services, process.env);
     process.stdout.write(`RabbitMQ: vhost ${vhost} provisioned for ${services.join(', ')} (namespace ${namespace}, through the ${via})\n`);
   }
-  const replicas = replicaCount(process.argv.slice(2), process.env);
   const processes = services.flatMap((service) => {
     const { port } = serviceConfig(service);
     if (port === 0 && replicas > 1) throw new Error(`${service.toUpperCase()}_PORT=0 (a free port) cannot be shared out among replicas: give a port, replica r takes it + ${REPLICA_PORT_STEP} (r - 1)`);

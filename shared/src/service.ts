@@ -164,7 +164,8 @@ export async function startService(
         { name: 'broker', healthy: () => amqp.isConnected },
         { name: 'outbox', healthy: () => outboxFlowing(database) },
         // An open breaker is an outage being ridden out, not a dead service: degraded, still 200.
-        { name: 'consumer', healthy: () => (consumer.breakerState === 'closed' ? true : 'degraded') },
+        // Not consuming with a closed breaker: its channel is being replaced, or the broker refused the consume.
+        { name: 'consumer', healthy: () => (consumer.breakerState === 'closed' && consumer.consuming ? true : 'degraded') },
         { name: 'relay', healthy: () => (relay.breakerState === 'closed' ? true : 'degraded') },
       ],
       healthDetails: async () => ({

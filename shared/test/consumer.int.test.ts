@@ -4,6 +4,7 @@ import { Consumer, type Settlement } from '../src/messaging/consumer';
 import { ERROR_HEADER } from '../src/messaging/errorQueue';
 import { TransientError } from '../src/messaging/failures';
 import { handler } from '../src/messaging/handler';
+import { declareEndpoint } from '../src/messaging/topology';
 import { enqueue, message } from '../src/messaging/outbox';
 import { BrokerAdmin } from '../src/broker/provision';
 import { eventually, TcpProxy, TEST_ADMIN_URL } from '../src/testing';
@@ -328,6 +329,31 @@ describe('consumer', () => {
     }
     expect(crashes).toBeGreaterThanOrEqual(2);
     expect(await effects()).toHaveLength(1);
+  });
+
+  it('consumes again on a new channel after the broker closed its channel, and handles the message it held', async () => {
+    // Its retry exchange gone, the consumer's republish of a failed delivery makes the broker close its channel (404).
+    await fx.channel.deleteExchange(fx.topology.directExchange(ENDPOINT));
+    failuresLeft = 2; // both in-process tries fail: the retry queue is next
+    const id = fx.publish({ orderId: randomUUID(), n: 7 }, { type: Ping.messageType });
+    // Re-subscribed (its endpoint declared again), it gets the unacknowledged message back and handles it.
+    await eventually(async () => (await effects()).some((row) => row.message_id === id && row.n === 7), { what: 'the held message handled after the channel came back' });
+    await eventually(() => consumer.consuming, { what: 'the consumer consuming again' });
+  });
+
+  it('fails to start when the broker refuses its consume, instead of running without consuming', async () => {
+    // Another connection holds the queue exclusively: the broker refuses any other consumer (403).
+    const holder = await fx.amqp.current().createChannel();
+    await declareEndpoint(holder, fx.topology, 'held', [Probe.messageType]);
+    await holder.consume(fx.topology.queue('held'), () => undefined, { exclusive: true });
+    try {
+      await expect(fx.consumer('held', [onProbe], {})).rejects.toThrow(/exclusive|ACCESS_REFUSED/i);
+    } finally {
+      await holder.close();
+    }
+    // Once the queue is free, a consumer starts, consumes and says so.
+    const started = await fx.consumer('held', [onProbe], {});
+    expect(started.consuming).toBe(true);
   });
 
   it('binds its queue to exactly the message types it handles', async () => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startService, toPublishOptions, topology, type RunningService, type Settlement } from '@saga/shared';
+import { toPublishOptions, topology, type RunningService, type Settlement } from '@saga/shared';
 import { inventory, type BodyOf, type Contract } from '@saga/shared/contracts';
 import { eventually } from '@saga/shared/testing';
-import { participantOf } from '../../services/registry';
 import { Shop } from '../support/api';
 import { TestSystem } from '../support/system';
 
@@ -18,11 +17,10 @@ let shop: Shop;
 
 beforeAll(async () => {
   system = await TestSystem.start('saga_replicas', { services: ['order'], env: { PREFETCH: '1' } });
-  second = await startService(participantOf('order').definition(process.env), { ...system.configs.order, replicaId: 'order-2' });
+  second = await system.startReplica('order', 'order-2');
   shop = new Shop(system);
 });
 afterAll(async () => {
-  await second?.stop();
   await system?.stop();
 });
 

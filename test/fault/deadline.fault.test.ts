@@ -1,7 +1,7 @@
 import { eventually } from '@saga/shared/testing';
 import type { Shop } from '../support/api';
-import { placeOrders, prepare, printResults, verdict, type ScenarioResult } from '../support/batch';
-import { BATCH, startFaultSystem } from '../support/faultSuite';
+import { printResults, type ScenarioResult } from '../support/batch';
+import { runScenario, SCENARIO_TIMEOUT_MS, startFaultSystem } from '../support/faultSuite';
 import type { ProcessSystem } from '../support/processSystem';
 
 // Scenario 7: billing (every replica) is down, so every payment step passes its deadline. Each saga
@@ -21,38 +21,30 @@ afterAll(async () => {
   await system?.stop();
 });
 
-it('a step deadline passes while billing is down: sagas compensate, and the stale charge takes no money', async () => {
-  const fixture = await prepare(shop);
-  await system.kill('billing');
-  const started = Date.now();
-  const orders = await placeOrders(system, fixture, BATCH);
-  const paying = orders.filter((o) => o.kind !== 'no-stock');
-  await eventually(
-    async () => {
-      for (const order of paying) {
-        const saga = (await shop.saga(order.id)).body;
-        if (!saga.history.some((h: { step: string; status: string }) => h.step === 'ProcessPayment' && h.status === 'TimedOut')) return false;
-      }
-      return true;
-    },
-    { timeoutMs: 60_000, what: 'every payment step to time out' },
-  );
-  await system.startService('billing');
-  const outcome = await verdict(shop, system, fixture, orders, { expected: () => 'Failed' });
-  const held = outcome.terminal === orders.length && outcome.wrongOutcomes.length === 0 && outcome.broken.length === 0;
-  results.push({
-    scenario: 'payment deadline, billing down',
-    replicas: system.replicaCount,
-    orders: orders.length,
-    terminal: outcome.terminal,
-    held,
-    drainSeconds: (Date.now() - started) / 1000,
-    p99Seconds: outcome.p99Seconds,
-    maxSeconds: outcome.maxSeconds,
-  });
-  expect(outcome.wrongOutcomes).toEqual([]);
-  expect(outcome.broken).toEqual([]);
-  for (const order of paying) expect((await shop.saga(order.id)).body.status).toBe('Compensated');
-  expect(await shop.balance(fixture.rich)).toBe('100000.00');
-  expect(await shop.product(fixture.plenty)).toMatchObject({ stock: 1000, reserved: 0 });
-});
+it(
+  'a step deadline passes while billing is down: sagas compensate, and the stale charge takes no money',
+  async () => {
+    const { orders, fixture } = await runScenario(system, shop, results, 'payment deadline, billing down', {
+      before: () => system.kill('billing'),
+      // Every payment step has timed out before billing comes back.
+      settle: async (placed) => {
+        await eventually(
+          async () => {
+            for (const order of placed.filter((o) => o.kind !== 'no-stock')) {
+              const saga = (await shop.saga(order.id)).body;
+              if (!saga.history.some((h: { step: string; status: string }) => h.step === 'ProcessPayment' && h.status === 'TimedOut')) return false;
+            }
+            return true;
+          },
+          { timeoutMs: 60_000, what: 'every payment step to time out' },
+        );
+        await system.startService('billing');
+      },
+      expected: () => 'Failed',
+    });
+    for (const order of orders.filter((o) => o.kind !== 'no-stock')) expect((await shop.saga(order.id)).body.status).toBe('Compensated');
+    expect(await shop.balance(fixture.rich)).toBe('100000.00');
+    expect(await shop.product(fixture.plenty)).toMatchObject({ stock: 1000, reserved: 0 });
+  },
+  SCENARIO_TIMEOUT_MS,
+);

@@ -37,7 +37,7 @@ it(
     let thawed: Promise<void> | undefined;
     let beforeFreeze = 0;
     const { orders } = await runScenario(system, shop, results, 'billing replica frozen past its deadlines (SIGSTOP)', {
-      // Payments the frozen replica held time out: those orders may end Failed, whatever their kind.
+      // Payments the frozen replica held time out: those orders may end Failed, whatever their kind (checked below: only those).
       expected: (kind: OrderKind) => [EXPECTED[kind], 'Failed'],
       afterEach: async (count) => {
         if (count !== strikeAt()) return;
@@ -49,13 +49,18 @@ it(
         await thawed;
       },
     });
-    // The freeze did what it is for: some payment step passed its deadline while the replica held it.
-    const timedOut = [];
+    // The freeze did what it is for: some payment step passed its deadline while the replica held it;
+    // and only those orders may have ended otherwise than their kind says.
+    const timedOut: string[] = [];
+    const unexpected: string[] = [];
     for (const order of orders) {
       const { history } = (await shop.saga(order.id)).body as { history: Array<{ status: string }> };
+      const { status } = (await shop.order(order.id)).body as { status: string };
       if (history.some((entry) => entry.status === 'TimedOut')) timedOut.push(order.id);
+      else if (status !== EXPECTED[order.kind]) unexpected.push(`${order.id} (${order.kind}) ended ${status}`);
     }
     expect(timedOut.length).toBeGreaterThan(0);
+    expect(unexpected).toEqual([]);
     // ...and the thawed replica did its late work (it settled deliveries after the freeze), which the invariants above judged.
     expect(await settledBy(1)).toBeGreaterThan(beforeFreeze);
     // The console sees every replica again, each up, named, on a broker node.

@@ -1,12 +1,18 @@
 import { BrokerCluster } from './brokerCluster';
 import { Shop } from './api';
-import { Answers, placeOrders, prepare, verdict, type OrderKind, type PlacedOrder, type ScenarioResult } from './batch';
+import { Answers, placeOrders, prepare, verdict, type Fixture, type OrderKind, type PlacedOrder, type ScenarioResult } from './batch';
 import { ProcessSystem } from './processSystem';
 
 /** `npm run test:fault -- --full`: 500 orders per scenario instead of what CI can afford. */
 export const FULL = process.env.FAULT_FULL === '1';
 /** Processes per service in every scenario. */
-export const REPLICAS = Number(process.env.FAULT_REPLICAS ?? 2);
+export const REPLICAS = replicasWanted(process.env.FAULT_REPLICAS);
+
+function replicasWanted(given: string | undefined): number {
+  const count = Number(given ?? 2);
+  if (!Number.isInteger(count) || count < 1 || count > 8) throw new Error(`FAULT_REPLICAS must be a whole number from 1 to 8, not ${JSON.stringify(given)}`);
+  return count;
+}
 /** Orders per scenario. */
 export const BATCH = FULL ? 500 : 30;
 /** A scenario's own time limit (jest's), generous: a full run drains hundreds of orders after an outage. */
@@ -27,8 +33,8 @@ export interface Fault {
   /** Runs after each order is accepted, with how many were so far (strike at some count). */
   afterEach?: (placed: number) => void | Promise<void>;
   before?: () => Promise<void>;
-  /** Waits until the fault is over (and undone) before the verdict. */
-  settle?: () => Promise<void>;
+  /** Waits until the fault is over (and undone) before the verdict; given the orders placed (none when placing failed). */
+  settle?: (orders: PlacedOrder[]) => Promise<void>;
   /** Placement: concurrency and pause between orders (low traffic). */
   concurrency?: number;
   paceMs?: number;
@@ -50,7 +56,7 @@ export async function runScenario(
   results: ScenarioResult[],
   name: string,
   fault: Fault,
-): Promise<{ answers: Answers; orders: PlacedOrder[] }> {
+): Promise<{ answers: Answers; orders: PlacedOrder[]; fixture: Fixture }> {
   const count = fault.orders ?? BATCH;
   const fixture = await prepare(shop);
   await fault.before?.();
@@ -59,7 +65,7 @@ export async function runScenario(
   let settled = false;
   try {
     const orders = await placeOrders(system, fixture, count, { afterEach: fault.afterEach, answers, concurrency: fault.concurrency, paceMs: fault.paceMs });
-    await fault.settle?.();
+    await fault.settle?.(orders);
     settled = true;
     const allowed = fault.expected;
     const outcome = await verdict(shop, system, fixture, orders, {
@@ -72,9 +78,9 @@ export async function runScenario(
     expect(outcome.broken).toEqual([]);
     expect(answers.serverErrors).toEqual([]);
     expect(outcome.terminal).toBe(count);
-    return { answers, orders };
+    return { answers, orders, fixture };
   } finally {
-    if (!settled) await fault.settle?.().catch(() => undefined); // undo the fault even when placing failed
+    if (!settled) await fault.settle?.([]).catch(() => undefined); // undo the fault even when placing failed
   }
 }
 

@@ -54,14 +54,15 @@ export async function connectToBroker(
   first = 0,
 ): Promise<{ connection: ChannelModel; index: number }> {
   const urls = brokerUrls(list);
-  const failures: string[] = [];
+  const failures: Array<{ url: string; error: Error }> = [];
   for (let offset = 0; offset < urls.length; offset += 1) {
     const index = (first + offset) % urls.length;
     try {
       return { connection: await connect(urls[index]!, options), index };
     } catch (error) {
-      failures.push(`${redactUrl(urls[index]!)}: ${(error as Error).message}`);
+      failures.push({ url: redactUrl(urls[index]!), error: error as Error });
     }
   }
-  throw new Error(urls.length === 1 ? failures[0]!.slice(failures[0]!.indexOf(': ') + 2) : `no broker address answered (${failures.join('; ')})`);
+  if (failures.length === 1) throw new Error(failures[0]!.error.message);
+  throw new Error(`no broker address answered (${failures.map(({ url, error }) => `${url}: ${error.message}`).join('; ')})`);
 }

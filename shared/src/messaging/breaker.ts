@@ -97,6 +97,9 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     return this.circuit.opened ? 'open' : this.circuit.halfOpen ? 'halfOpen' : 'closed';
   }
 
+  /** The probe under way, if one is. */
+  private probing: Promise<void> | undefined;
+
   run<T>(call: () => Promise<T>): Promise<T> {
     return this.circuit.fire(call) as Promise<T>;
   }
@@ -115,7 +118,19 @@ export class Breaker extends EventEmitter<{ state: [BreakerState] }> {
     return down;
   }
 
-  private async probeOnce(): Promise<void> {
+  /**
+   * One probe at a time: deliveries that fail together share its answer instead of queueing
+   * probes on the probe's one connection, where the last would wait past its timeout and
+   * report a slow database as down.
+   */
+  private probeOnce(): Promise<void> {
+    this.probing ??= this.probeNow().finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  private async probeNow(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ProbeFailed(`probe took longer than ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);

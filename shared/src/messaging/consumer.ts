@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { context } from '@opentelemetry/api';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { z } from 'zod';
 import type { Pool } from 'pg';
+import { z } from 'zod';
+import { backoffMs } from '../backoff';
 import { lockKey } from '../db/locks';
 import type { Statement } from '../db/statement';
 import { transaction } from '../db/transaction';
@@ -133,6 +134,11 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
   private control: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  /** Channels the broker closed since the consumer last consumed, and the pending re-subscription. */
+  private closedInARow = 0;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  /** Why the last consume failed, until one succeeds. */
+  private refusal: unknown;
 
   constructor(private readonly options: ConsumerOptions) {
     super();
@@ -169,10 +175,20 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
 
   async start(): Promise<void> {
     await this.options.amqp.onConnected((connection) => this.subscribe(connection));
+    // A first consume the broker refused (its queue held exclusively, no read permission)
+    // fails the start, instead of leaving a service up whose consumer does not consume.
+    // Not a connection lost meanwhile: the AmqpClient reconnects and subscribes again.
+    await this.control;
+    if (this.refusal !== undefined && !this.consuming) {
+      this.stopped = true;
+      clearTimeout(this.resubscribeTimer);
+      throw this.refusal;
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.resubscribeTimer);
     await this.control;
     await this.pause().catch(() => undefined);
     await Promise.allSettled([...this.inFlight]);
@@ -192,11 +208,7 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.consumerTag = undefined;
-      if (this.stopped) return;
-      this.steer(async () => {
-        if (this.stopped || this.channel || !this.options.amqp.isConnected) return;
-        await this.subscribe(this.options.amqp.current());
-      });
+      if (!this.stopped) this.resubscribeLater();
     });
     await declareEndpoint(channel, topology, endpoint, this.messageTypes, {
       queueType,
@@ -205,7 +217,40 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     this.channel = channel;
     this.consumerTag = undefined;
     // In turn with the breaker's own changes, so a breaker that opens meanwhile is obeyed.
-    this.steer(() => this.follow());
+    // Not awaited: this may run inside a change of its own (a re-subscription), which the
+    // turn would then wait on forever. start() waits for the turn and reads what it did.
+    this.steer(() =>
+      this.follow().catch((error: unknown) => {
+        if (refusedByBroker(error)) this.refusal = error;
+        throw error;
+      }),
+    );
+  }
+
+  /**
+   * Consumes again on a new channel after the broker closed ours, after a pause that grows
+   * while it keeps doing so (a consume it refuses each time, say). A lost connection is the
+   * AmqpClient's to heal: it subscribes again itself.
+   */
+  private resubscribeLater(): void {
+    this.closedInARow += 1;
+    clearTimeout(this.resubscribeTimer);
+    this.resubscribeTimer = setTimeout(
+      () =>
+        this.steer(async () => {
+          if (this.stopped || this.channel || !this.options.amqp.isConnected) return;
+          await this.subscribe(this.options.amqp.current()).catch((error: unknown) => {
+            this.resubscribeLater();
+            throw error;
+          });
+        }),
+      backoffMs(this.closedInARow),
+    );
+  }
+
+  /** Whether it takes deliveries now: false while the breaker keeps it paused, or while its channel is being replaced. */
+  get consuming(): boolean {
+    return this.consumerTag !== undefined;
   }
 
   /** Runs channel changes one at a time, in the order the breaker asked for them. */
@@ -226,6 +271,8 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
       this.inFlight.add(work);
     });
     this.consumerTag = consumerTag;
+    this.closedInARow = 0;
+    this.refusal = undefined;
   }
 
   private async pause(): Promise<void> {
@@ -455,6 +502,16 @@ export class Consumer extends EventEmitter<{ settled: [Settlement] }> {
     return result;
   }
 }
+
+/**
+ * The broker refused the consume itself, on a live connection (403 access refused, 404 no
+ * such queue, 405 the queue held exclusively): a configuration to fix, not an outage. A
+ * connection lost meanwhile is not one: the AmqpClient reconnects and subscribes again.
+ */
+const refusedByBroker = (error: unknown) => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && code >= 403 && code <= 406;
+};
 
 /** The handler's loads, renamed so none can shadow the claim or the lock. */
 const LOADED = 'loaded.';

@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { MessageProperties } from 'amqplib';
+import type { Settlement } from '../messaging/consumer';
 import { contextFrom, traceHeadersOf } from './propagation';
 import { bounded, MESSAGING_ATTR, SAGA_ATTR, type ServiceTracer } from './serviceTracer';
 import { traceHeadersFrom, type TraceHeaders } from './traceHeaders';
@@ -19,7 +20,17 @@ export interface Delivery {
   enqueuedAt: unknown;
 }
 
-const outcomes: Record<string, 'ok' | 'failed' | undefined> = { handled: 'ok', duplicate: 'ok', retried: 'failed', rotated: 'failed', rejected: 'failed', nacked: 'failed', unacknowledged: 'failed' };
+/** Every way a delivery can end (the compiler sees to it), and whether its span says it failed; `requeued`: returned untried while the breaker was open. */
+const outcomes: Record<Settlement['result'], 'ok' | 'failed'> = {
+  handled: 'ok',
+  duplicate: 'ok',
+  retried: 'failed',
+  requeued: 'failed',
+  rotated: 'failed',
+  rejected: 'failed',
+  nacked: 'failed',
+  unacknowledged: 'failed',
+};
 
 /**
  * The trace of one delivery to a consumer: a `broker <type>` span for its time in the queue
@@ -69,7 +80,7 @@ export class DeliveryTrace {
   }
 
   /** Ends the handle span with what became of the delivery. */
-  settled(result: string, detail?: string): void {
+  settled(result: Settlement['result'], detail?: string): void {
     if (!this.span) return;
     this.span.setAttribute(SAGA_ATTR.result, result);
     if (outcomes[result] === 'failed') this.span.setStatus({ code: SpanStatusCode.ERROR, message: detail ? `${result}: ${detail.slice(0, 500)}` : result });

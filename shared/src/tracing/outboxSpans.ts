@@ -20,9 +20,9 @@ interface OutboxSpan {
 
 /**
  * The `outbox <type>` spans of a batch the relay publishes, one per row: each begins when
- * its row was committed, ends when the broker confirmed it (the message's time in the
- * outbox), and is the parent the message carries to its consumer. A row's span is a child of
- * the context the row was written in.
+ * its row was written (its created_at, taken in the writer's transaction), ends when the
+ * broker confirmed it (the message's time in the outbox), and is the parent the message
+ * carries to its consumer. A row's span is a child of the context the row was written in.
  */
 export class OutboxSpans {
   private readonly spans = new Map<string, OutboxSpan>();
